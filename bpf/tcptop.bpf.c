@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel side of tcptop: count the bytes every TCP socket hands to, and takes
+ * from, the application, per socket and per process.
+ *
+ * Three attach modes, as twin programs; user space disables the two it does
+ * not use before load:
+ *   tracepoint  tp_btf on sock:sock_send_length / sock_recv_length (6.3+)
+ *   fentry      fexit on tcp_sendmsg / tcp_recvmsg / tcp_sendpage /
+ *               tcp_splice_read
+ *   kprobe      kprobe + kretprobe pairs on the same functions
+ *
+ * Every count is a return value: bytes the kernel actually accepted or
+ * delivered, never the size that was asked for.
+ *
+ * Draining is lossless: the iterators and the destroy hook take counters with
+ * an atomic exchange, so each byte is taken by exactly one of them, and every
+ * byte they take is written out whole (see tcptop_emit_live).
+ */
+#include "tcptop_kernel.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "tcptop.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Filters and limits, set by user space before load. */
+const volatile __u32 targ_tgid = 0;
+const volatile __u16 targ_family = 0;	/* 0, AF_INET or AF_INET6 */
+const volatile bool filter_cgroup = false;
+const volatile __u64 max_flows = 16384;
+
+/* Read by user space through the mmap-ed .bss; only ever increase (but live_flows). */
+__u64 live_flows = 0;
+__u64 next_flow_id = 0;
+__u64 drop_events[TCPTOP_DROP_NR] = {};
+__u64 drop_bytes[TCPTOP_DROP_NR] = {};
+
+/* tracepoint and fentry modes: per-socket storage, freed with the socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tcptop_flow);
+} flows_sk SEC(".maps");
+
+/*
+ * kprobe mode: kprobe programs may not use socket storage, so key a hash by
+ * the socket's address.  The destroy hook removes the entry before the
+ * socket's memory can be reused.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct tcptop_flow);
+} flows_hash SEC(".maps");
+
+/* Final counters of sockets that closed since the last drain. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} closed_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
+
+/* kprobe mode: arguments saved at entry for the return probe. */
+struct tcptop_stash {
+	struct sock *sk;
+	__u32 flags;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct tcptop_stash);
+} stash SEC(".maps");
+
+static __always_inline void tcptop_drop(int reason, __s64 bytes)
+{
+	if (reason < 0 || reason >= TCPTOP_DROP_NR)
+		return;
+	__sync_fetch_and_add(&drop_events[reason], 1);
+	if (bytes > 0)
+		__sync_fetch_and_add(&drop_bytes[reason], bytes);
+}
+
+static __always_inline bool tcptop_is_v4mapped(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff);
+}
+
+/* Addresses are read once per socket, so one probe-read path serves every mode. */
+static __always_inline void tcptop_fill_addrs(struct tcptop_flow *f, struct sock *sk)
+{
+	f->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	f->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	f->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (f->family == AF_INET) {
+		bpf_core_read(f->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(f->raddr, 4, &sk->__sk_common.skc_daddr);
+	} else {
+		bpf_core_read(f->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(f->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+/* The family filter treats an IPv4-mapped IPv6 socket as IPv4, as the output does. */
+static __always_inline bool tcptop_family_wanted(struct sock *sk, __u16 family)
+{
+	struct in6_addr daddr;
+
+	if (!targ_family)
+		return true;
+	if (family == AF_INET6) {
+		BPF_CORE_READ_INTO(&daddr, sk, __sk_common.skc_v6_daddr);
+		if (tcptop_is_v4mapped(daddr.in6_u.u6_addr8))
+			family = AF_INET;
+	}
+	return family == targ_family;
+}
+
+/* Returns the caller's slot in f, claiming a free one on first use. */
+static __always_inline struct tcptop_slot *tcptop_slot_get(struct tcptop_flow *f, __u32 tgid)
+{
+	int i;
+
+	if (f->slot[0].tgid == tgid)
+		return &f->slot[0];
+#pragma unroll
+	for (i = 0; i < TCPTOP_SLOTS; i++) {
+		struct tcptop_slot *s = &f->slot[i];
+		__u32 cur = s->tgid;
+
+		if (cur == 0)
+			cur = __sync_val_compare_and_swap(&s->tgid, 0, tgid);
+		if (cur == 0) {
+			bpf_get_current_comm(s->comm, sizeof(s->comm));
+			return s;
+		}
+		if (cur == tgid)
+			return s;
+	}
+	return NULL;
+}
+
+/*
+ * Whoever's id lands first created the entry; everyone else who raced to
+ * create it gives back the live_flows place they took.
+ */
+static __always_inline void tcptop_flow_init(struct tcptop_flow *f, struct sock *sk)
+{
+	__u64 id = __sync_fetch_and_add(&next_flow_id, 1) + 1;
+
+	if (__sync_val_compare_and_swap(&f->id, 0, id) != 0) {
+		__sync_fetch_and_add(&live_flows, -1);
+		return;
+	}
+	tcptop_fill_addrs(f, sk);
+}
+
+static __always_inline bool tcptop_reserve_flow(void)
+{
+	if (__sync_fetch_and_add(&live_flows, 1) < max_flows)
+		return true;
+	__sync_fetch_and_add(&live_flows, -1);
+	return false;
+}
+
+static __always_inline struct tcptop_flow *tcptop_flow_sk(struct sock *sk)
+{
+	struct tcptop_flow *f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
+
+	if (f)
+		return f;
+	if (!tcptop_reserve_flow())
+		return NULL;
+	f = bpf_sk_storage_get(&flows_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!f) {
+		/* Lost a creation race (the other CPU's entry is there) or no memory. */
+		__sync_fetch_and_add(&live_flows, -1);
+		return bpf_sk_storage_get(&flows_sk, sk, 0, 0);
+	}
+	tcptop_flow_init(f, sk);
+	return f;
+}
+
+static __always_inline struct tcptop_flow *tcptop_flow_hash(struct sock *sk)
+{
+	static const struct tcptop_flow zero = {};
+	__u64 key = (__u64)sk;
+	struct tcptop_flow *f = bpf_map_lookup_elem(&flows_hash, &key);
+
+	if (f)
+		return f;
+	if (!tcptop_reserve_flow())
+		return NULL;
+	if (bpf_map_update_elem(&flows_hash, &key, &zero, BPF_NOEXIST))
+		__sync_fetch_and_add(&live_flows, -1);
+	f = bpf_map_lookup_elem(&flows_hash, &key);
+	if (f && !f->id)
+		tcptop_flow_init(f, sk);
+	return f;
+}
+
+static __always_inline bool tcptop_task_wanted(__u32 tgid)
+{
+	if (targ_tgid && tgid != targ_tgid)
+		return false;
+	if (filter_cgroup && !bpf_current_task_under_cgroup(&cgroup_filter, 0))
+		return false;
+	return true;
+}
+
+static __always_inline void tcptop_add(struct tcptop_flow *f, __u32 tgid, __s64 bytes, bool rx)
+{
+	struct tcptop_slot *s = tcptop_slot_get(f, tgid);
+
+	if (!s) {
+		tcptop_drop(TCPTOP_DROP_SLOTS_FULL, bytes);
+		return;
+	}
+	if (rx)
+		__sync_fetch_and_add(&s->rx, bytes);
+	else
+		__sync_fetch_and_add(&s->tx, bytes);
+}
+
+/* Tracing programs (tp_btf, fexit): sk is a trusted pointer, read it directly. */
+static __always_inline void tcptop_count_tracing(struct sock *sk, __s64 bytes, bool rx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u16 family = sk->__sk_common.skc_family;
+	struct tcptop_flow *f;
+
+	if (family != AF_INET && family != AF_INET6)
+		return;
+	if (!tcptop_family_wanted(sk, family) || !tcptop_task_wanted(tgid))
+		return;
+	f = tcptop_flow_sk(sk);
+	if (!f) {
+		tcptop_drop(TCPTOP_DROP_MAP_FULL, bytes);
+		return;
+	}
+	tcptop_add(f, tgid, bytes, rx);
+}
+
+static __always_inline bool tcptop_recv_counts(int ret, int flags)
+{
+	/* A peek leaves the data queued; an error-queue read carries no stream bytes. */
+	return ret > 0 && !(flags & (MSG_PEEK | MSG_ERRQUEUE));
+}
+
+/* ---- tracepoint mode ---------------------------------------------------- */
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(tcptop_tp_send, struct sock *sk, int ret, int flags)
+{
+	if (ret <= 0 || sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	tcptop_count_tracing(sk, ret, false);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(tcptop_tp_recv, struct sock *sk, int ret, int flags)
+{
+	if (!tcptop_recv_counts(ret, flags) || sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	tcptop_count_tracing(sk, ret, true);
+	return 0;
+}
+
+/* ---- fentry mode -------------------------------------------------------- */
+
+SEC("fexit/tcp_sendmsg")
+int BPF_PROG(tcptop_fexit_sendmsg, struct sock *sk, void *msg, size_t size, int ret)
+{
+	if (ret > 0)
+		tcptop_count_tracing(sk, ret, false);
+	return 0;
+}
+
+/* sendfile() and splice() into a socket, before 6.5 moved them onto tcp_sendmsg. */
+SEC("fexit/tcp_sendpage")
+int BPF_PROG(tcptop_fexit_sendpage, struct sock *sk, void *page, int offset, size_t size,
+	     int flags, int ret)
+{
+	if (ret > 0)
+		tcptop_count_tracing(sk, ret, false);
+	return 0;
+}
+
+/* Since 5.19: tcp_recvmsg(sk, msg, len, flags, addr_len). */
+SEC("fexit/tcp_recvmsg")
+int BPF_PROG(tcptop_fexit_recvmsg, struct sock *sk, void *msg, size_t len, int flags,
+	     int *addr_len, int ret)
+{
+	if (tcptop_recv_counts(ret, flags))
+		tcptop_count_tracing(sk, ret, true);
+	return 0;
+}
+
+/* Before 5.19: tcp_recvmsg(sk, msg, len, nonblock, flags, addr_len). */
+SEC("fexit/tcp_recvmsg")
+int BPF_PROG(tcptop_fexit_recvmsg_nonblock, struct sock *sk, void *msg, size_t len,
+	     int nonblock, int flags, int *addr_len, int ret)
+{
+	if (tcptop_recv_counts(ret, flags))
+		tcptop_count_tracing(sk, ret, true);
+	return 0;
+}
+
+/* splice() out of a socket reads through tcp_read_sock, never tcp_recvmsg. */
+SEC("fexit/tcp_splice_read")
+int BPF_PROG(tcptop_fexit_splice_read, struct socket *sock, void *ppos, void *pipe,
+	     size_t len, unsigned int flags, long ret)
+{
+	struct sock *sk = sock->sk;
+
+	if (ret > 0 && sk)
+		tcptop_count_tracing(sk, ret, true);
+	return 0;
+}
+
+/* ---- kprobe mode -------------------------------------------------------- */
+
+static __always_inline int tcptop_stash_args(struct sock *sk, __u32 flags)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct tcptop_stash s = { .sk = sk, .flags = flags };
+
+	if (bpf_map_update_elem(&stash, &tid, &s, BPF_ANY))
+		tcptop_drop(TCPTOP_DROP_STASH_FULL, 0);
+	return 0;
+}
+
+static __always_inline int tcptop_count_return(__s64 ret, bool rx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	__u32 tgid = tid >> 32;
+	struct tcptop_stash *s = bpf_map_lookup_elem(&stash, &tid);
+	struct tcptop_flow *f;
+	struct sock *sk;
+	__u32 flags;
+	__u16 family;
+
+	if (!s)
+		return 0;
+	sk = s->sk;
+	flags = s->flags;
+	bpf_map_delete_elem(&stash, &tid);
+	if (ret <= 0 || (rx && !tcptop_recv_counts(ret, flags)) || !sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	if (!tcptop_family_wanted(sk, family) || !tcptop_task_wanted(tgid))
+		return 0;
+	f = tcptop_flow_hash(sk);
+	if (!f) {
+		tcptop_drop(TCPTOP_DROP_MAP_FULL, ret);
+		return 0;
+	}
+	tcptop_add(f, tgid, ret, rx);
+	return 0;
+}
+
+SEC("kprobe/tcp_sendmsg")
+int BPF_KPROBE(tcptop_kp_sendmsg, struct sock *sk)
+{
+	return tcptop_stash_args(sk, 0);
+}
+
+SEC("kretprobe/tcp_sendmsg")
+int BPF_KRETPROBE(tcptop_krp_sendmsg, int ret)
+{
+	return tcptop_count_return(ret, false);
+}
+
+SEC("kprobe/tcp_sendpage")
+int BPF_KPROBE(tcptop_kp_sendpage, struct sock *sk)
+{
+	return tcptop_stash_args(sk, 0);
+}
+
+SEC("kretprobe/tcp_sendpage")
+int BPF_KRETPROBE(tcptop_krp_sendpage, int ret)
+{
+	return tcptop_count_return(ret, false);
+}
+
+SEC("kprobe/tcp_recvmsg")
+int BPF_KPROBE(tcptop_kp_recvmsg, struct sock *sk, void *msg, size_t len, int flags)
+{
+	return tcptop_stash_args(sk, flags);
+}
+
+SEC("kprobe/tcp_recvmsg")
+int BPF_KPROBE(tcptop_kp_recvmsg_nonblock, struct sock *sk, void *msg, size_t len,
+	       int nonblock, int flags)
+{
+	return tcptop_stash_args(sk, flags);
+}
+
+SEC("kretprobe/tcp_recvmsg")
+int BPF_KRETPROBE(tcptop_krp_recvmsg, int ret)
+{
+	return tcptop_count_return(ret, true);
+}
+
+SEC("kprobe/tcp_splice_read")
+int BPF_KPROBE(tcptop_kp_splice_read, struct socket *sock)
+{
+	return tcptop_stash_args(BPF_CORE_READ(sock, sk), 0);
+}
+
+SEC("kretprobe/tcp_splice_read")
+int BPF_KRETPROBE(tcptop_krp_splice_read, long ret)
+{
+	return tcptop_count_return(ret, true);
+}
+
+/* ---- socket destruction: hand over what the socket still holds ---------- */
+
+/*
+ * Take every counter with an exchange (a concurrent drain takes each byte at
+ * most once), and pass the socket's last record to user space through the
+ * ring.  A full ring is counted, never silent.
+ */
+static __always_inline void tcptop_flow_close(struct tcptop_flow *f)
+{
+	struct tcptop_flow *rec;
+	__u64 tx[TCPTOP_SLOTS], rx[TCPTOP_SLOTS];
+	__u64 total = 0;
+	int i;
+
+	__sync_fetch_and_add(&live_flows, -1);
+#pragma unroll
+	for (i = 0; i < TCPTOP_SLOTS; i++) {
+		tx[i] = __sync_lock_test_and_set(&f->slot[i].tx, 0);
+		rx[i] = __sync_lock_test_and_set(&f->slot[i].rx, 0);
+		total += tx[i] + rx[i];
+	}
+	/* Even with nothing left, the record tells user space the flow ended. */
+	if (!f->slot[0].tgid)
+		return;
+	rec = bpf_ringbuf_reserve(&closed_flows, sizeof(*rec), 0);
+	if (!rec) {
+		tcptop_drop(TCPTOP_DROP_CLOSED_BUF_FULL, total);
+		return;
+	}
+	__builtin_memcpy(rec, f, sizeof(*rec));
+	rec->flags = TCPTOP_FLOW_CLOSED;
+#pragma unroll
+	for (i = 0; i < TCPTOP_SLOTS; i++) {
+		rec->slot[i].tx = tx[i];
+		rec->slot[i].rx = rx[i];
+	}
+	/* User space polls at each drain; waking it per closed socket would cost more. */
+	bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
+}
+
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(tcptop_destroy_sk, struct sock *sk)
+{
+	struct tcptop_flow *f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
+
+	if (f)
+		tcptop_flow_close(f);
+	return 0;
+}
+
+struct trace_event_raw_tcp_event_sk {
+	const void *skaddr;
+} __pai;
+
+/* kprobe mode runs where BPF trampolines may be missing, so use the classic tracepoint. */
+SEC("tracepoint/tcp/tcp_destroy_sock")
+int tcptop_destroy_hash(struct trace_event_raw_tcp_event_sk *ctx)
+{
+	__u64 key = (__u64)BPF_CORE_READ(ctx, skaddr);
+	struct tcptop_flow *f = bpf_map_lookup_elem(&flows_hash, &key);
+
+	if (!f)
+		return 0;
+	tcptop_flow_close(f);
+	bpf_map_delete_elem(&flows_hash, &key);
+	return 0;
+}
+
+/* ---- drain: one record per socket with bytes since the last drain -------- */
+
+/*
+ * The record is built with the counters exchanged to zero, then written with
+ * one bpf_seq_write.  User space reads in chunks small enough that the
+ * seq_file buffer never overflows (see TCPTOP_ITER_READ_SIZE), so the write
+ * cannot fail; if it ever did, the bytes go back into the counters and the
+ * kernel shows this socket again.
+ */
+static __always_inline void tcptop_emit_live(struct seq_file *seq, struct tcptop_flow *f)
+{
+	struct tcptop_flow rec;
+	__u64 total = 0;
+	int i;
+
+	__builtin_memcpy(&rec, f, sizeof(rec));
+	rec.flags = 0;
+#pragma unroll
+	for (i = 0; i < TCPTOP_SLOTS; i++) {
+		/* Plain reads first: an idle socket costs no locked instruction. */
+		rec.slot[i].tx = f->slot[i].tx ? __sync_lock_test_and_set(&f->slot[i].tx, 0) : 0;
+		rec.slot[i].rx = f->slot[i].rx ? __sync_lock_test_and_set(&f->slot[i].rx, 0) : 0;
+		total += rec.slot[i].tx + rec.slot[i].rx;
+	}
+	if (!total)
+		return;
+	if (bpf_seq_write(seq, &rec, sizeof(rec)) == 0)
+		return;
+#pragma unroll
+	for (i = 0; i < TCPTOP_SLOTS; i++) {
+		if (rec.slot[i].tx)
+			__sync_fetch_and_add(&f->slot[i].tx, rec.slot[i].tx);
+		if (rec.slot[i].rx)
+			__sync_fetch_and_add(&f->slot[i].rx, rec.slot[i].rx);
+	}
+}
+
+SEC("iter/bpf_sk_storage_map")
+int tcptop_drain_sk(struct bpf_iter__bpf_sk_storage_map *ctx)
+{
+	struct tcptop_flow *f = ctx->value;
+
+	if (ctx->sk && f)
+		tcptop_emit_live(ctx->meta->seq, f);
+	return 0;
+}
+
+struct bpf_iter__bpf_map_elem {
+	struct bpf_iter_meta *meta;
+	struct bpf_map *map;
+	void *key;
+	void *value;
+} __pai;
+
+SEC("iter/bpf_map_elem")
+int tcptop_drain_hash(struct bpf_iter__bpf_map_elem *ctx)
+{
+	struct tcptop_flow *f = ctx->value;
+
+	if (ctx->key && f)
+		tcptop_emit_live(ctx->meta->seq, f);
+	return 0;
+}

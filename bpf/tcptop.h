@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Structures shared by the kernel programs (tcptop.bpf.c) and user space
+ * (core/).  Fixed-width types only and no padding holes, so both sides agree
+ * on the layout whatever the compiler.
+ */
+#ifndef TCPTOP_SHARED_H
+#define TCPTOP_SHARED_H
+
+#include <linux/types.h>
+
+#define TCPTOP_COMM_LEN 16
+
+/*
+ * Processes that can own bytes of one socket.  A socket is normally used by
+ * one process; fork() hands it to more.  Events of a further process are
+ * counted as drops, never added to somebody else.
+ */
+#define TCPTOP_SLOTS 4
+
+/* Events and bytes that could not be attributed. */
+enum tcptop_drop_reason {
+	TCPTOP_DROP_MAP_FULL = 0,	/* more live sockets than max_flows */
+	TCPTOP_DROP_SLOTS_FULL,		/* more than TCPTOP_SLOTS processes on one socket */
+	TCPTOP_DROP_CLOSED_BUF_FULL,	/* ring of closed sockets had no room */
+	TCPTOP_DROP_STASH_FULL,		/* kprobe mode: too many calls in flight */
+	TCPTOP_DROP_NR,
+};
+
+struct tcptop_slot {
+	__u32 tgid;		/* 0: free */
+	__u32 _pad;
+	char comm[TCPTOP_COMM_LEN];
+	__u64 tx;		/* bytes, reset by every drain */
+	__u64 rx;
+};
+
+#define TCPTOP_FLOW_CLOSED 0x1
+
+/*
+ * Per-socket value in the flow map, and also the record a drain hands to user
+ * space (the iterator for live sockets, the closed-socket ring for sockets
+ * that went away).  Addresses are captured once, when the socket is first
+ * seen; they never change for a connected TCP socket.  A record is one whole
+ * socket so that the iterator writes it with a single call that either lands
+ * completely or not at all.
+ */
+struct tcptop_flow {
+	__u64 id;		/* unique for the life of the loaded object */
+	__u16 family;		/* AF_INET or AF_INET6, as the socket has it */
+	__u16 lport;		/* host order */
+	__u16 rport;		/* host order */
+	__u16 flags;		/* TCPTOP_FLOW_* (records only) */
+	__u8 laddr[16];		/* first 4 bytes for AF_INET */
+	__u8 raddr[16];
+	struct tcptop_slot slot[TCPTOP_SLOTS];
+};
+
+#endif

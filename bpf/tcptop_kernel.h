@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few kernel types the programs touch, declared by hand instead of a
+ * vmlinux.h dumped from the build host.  Every struct is marked
+ * preserve_access_index, so libbpf relocates each field access against the
+ * BTF of the kernel we load into: the object is built once and runs on any
+ * kernel with BTF, whatever kernel the build machine runs.  Only members we
+ * read are listed; their order and offsets here do not matter.
+ */
+#ifndef TCPTOP_KERNEL_H
+#define TCPTOP_KERNEL_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+/* libbpf's bpf_tracing.h picks kernel register names when this is set. */
+#define __VMLINUX_H__ 1
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s64 s64;
+typedef _Bool bool;
+typedef unsigned long size_t;
+#define true 1
+#define false 0
+
+#define AF_INET		2
+#define AF_INET6	10
+#define IPPROTO_TCP	6
+#define MSG_PEEK	0x2
+#define MSG_ERRQUEUE	0x2000
+
+#define __pai __attribute__((preserve_access_index))
+
+struct in6_addr {
+	union {
+		__u8 u6_addr8[16];
+		__u32 u6_addr32[4];
+	} in6_u;
+} __pai;
+
+struct sock_common {
+	union {
+		struct {
+			__be32 skc_daddr;
+			__be32 skc_rcv_saddr;
+		};
+	};
+	union {
+		struct {
+			__be16 skc_dport;
+			__u16 skc_num;
+		};
+	};
+	unsigned short skc_family;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
+} __pai;
+
+struct sock {
+	struct sock_common __sk_common;
+	__u16 sk_protocol;
+} __pai;
+
+struct socket {
+	struct sock *sk;
+} __pai;
+
+struct seq_file;
+struct bpf_map;
+
+struct bpf_iter_meta {
+	struct seq_file *seq;
+	__u64 session_id;
+	__u64 seq_num;
+} __pai;
+
+struct bpf_iter__bpf_sk_storage_map {
+	struct bpf_iter_meta *meta;
+	struct bpf_map *map;
+	struct sock *sk;
+	void *value;
+} __pai;
+
+#if defined(__TARGET_ARCH_x86)
+struct pt_regs {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	unsigned long ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+} __pai;
+#elif defined(__TARGET_ARCH_arm64)
+struct user_pt_regs {
+	__u64 regs[31];
+	__u64 sp;
+	__u64 pc;
+	__u64 pstate;
+} __pai;
+typedef struct user_pt_regs user_pt_regs;
+struct pt_regs {
+	struct user_pt_regs user_regs;
+} __pai;
+#endif
+
+#endif

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The user-space flow table: running totals per (socket, process), fed by
+ * kernel records.  Entries live in one array (cheap to walk and sort); an
+ * open-addressing index finds them by key.  The index is rebuilt only when
+ * entries are evicted, which happens once per drain at most.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tcptop_core.h"
+#include "tcptop.h"
+
+struct tcptop_table {
+	struct tcptop_flow_entry *entries;
+	size_t count;
+	size_t cap;
+	uint32_t *index;	/* entry position + 1; 0 is an empty slot */
+	size_t index_cap;	/* power of two, at least twice count */
+};
+
+static uint64_t tcptop_table_hash(uint64_t id, uint32_t tgid)
+{
+	uint64_t h = id * 0x9e3779b97f4a7c15ull ^ (uint64_t)tgid * 0xc2b2ae3d27d4eb4full;
+
+	return h ^ (h >> 29);
+}
+
+int tcptop_table_new(struct tcptop_table **out)
+{
+	struct tcptop_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	*out = t;
+	return 0;
+}
+
+void tcptop_table_free(struct tcptop_table *t)
+{
+	if (!t)
+		return;
+	free(t->entries);
+	free(t->index);
+	free(t);
+}
+
+static size_t tcptop_table_slot(const struct tcptop_table *t, uint64_t id, uint32_t tgid)
+{
+	size_t mask = t->index_cap - 1;
+	size_t i = tcptop_table_hash(id, tgid) & mask;
+
+	for (;; i = (i + 1) & mask) {
+		uint32_t pos = t->index[i];
+
+		if (!pos)
+			return i;
+		if (t->entries[pos - 1].id == id && t->entries[pos - 1].tgid == tgid)
+			return i;
+	}
+}
+
+static int tcptop_table_reindex(struct tcptop_table *t, size_t index_cap)
+{
+	uint32_t *index = calloc(index_cap, sizeof(*index));
+	size_t i;
+
+	if (!index)
+		return -ENOMEM;
+	free(t->index);
+	t->index = index;
+	t->index_cap = index_cap;
+	for (i = 0; i < t->count; i++)
+		t->index[tcptop_table_slot(t, t->entries[i].id, t->entries[i].tgid)] = i + 1;
+	return 0;
+}
+
+void tcptop_table_begin(struct tcptop_table *t)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < t->count; i++) {
+		if (t->entries[i].closed)
+			continue;
+		if (kept != i)
+			t->entries[kept] = t->entries[i];
+		t->entries[kept].rx_delta = 0;
+		t->entries[kept].tx_delta = 0;
+		kept++;
+	}
+	if (kept == t->count)
+		return;
+	t->count = kept;
+	/* Same capacity, so this only fails if calloc does; a stale index is rebuilt on next add. */
+	if (t->index_cap && tcptop_table_reindex(t, t->index_cap) < 0) {
+		free(t->index);
+		t->index = NULL;
+		t->index_cap = 0;
+	}
+}
+
+size_t tcptop_table_count(const struct tcptop_table *t)
+{
+	return t->count;
+}
+
+struct tcptop_flow_entry *tcptop_table_at(struct tcptop_table *t, size_t i)
+{
+	return i < t->count ? &t->entries[i] : NULL;
+}
+
+static bool tcptop_is_v4mapped(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(a, prefix, sizeof(prefix)) == 0;
+}
+
+static void tcptop_entry_init(struct tcptop_flow_entry *e, const struct tcptop_flow *rec,
+			      const struct tcptop_slot *s)
+{
+	memset(e, 0, sizeof(*e));
+	e->id = rec->id;
+	e->tgid = s->tgid;
+	e->lport = rec->lport;
+	e->rport = rec->rport;
+	if (rec->family == AF_INET6 && tcptop_is_v4mapped(rec->laddr) &&
+	    tcptop_is_v4mapped(rec->raddr)) {
+		e->family = AF_INET;
+		memcpy(e->laddr, rec->laddr + 12, 4);
+		memcpy(e->raddr, rec->raddr + 12, 4);
+	} else {
+		e->family = rec->family;
+		memcpy(e->laddr, rec->laddr, sizeof(e->laddr));
+		memcpy(e->raddr, rec->raddr, sizeof(e->raddr));
+	}
+}
+
+static struct tcptop_flow_entry *tcptop_table_get(struct tcptop_table *t,
+						  const struct tcptop_flow *rec,
+						  const struct tcptop_slot *s)
+{
+	size_t slot;
+	int err;
+
+	if (t->count + 1 > t->index_cap / 2) {
+		err = tcptop_table_reindex(t, t->index_cap ? t->index_cap * 2 : 64);
+		if (err)
+			return NULL;
+	}
+	slot = tcptop_table_slot(t, rec->id, s->tgid);
+	if (t->index[slot])
+		return &t->entries[t->index[slot] - 1];
+	if (t->count == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct tcptop_flow_entry *e = realloc(t->entries, cap * sizeof(*e));
+
+		if (!e)
+			return NULL;
+		t->entries = e;
+		t->cap = cap;
+	}
+	tcptop_entry_init(&t->entries[t->count], rec, s);
+	t->index[slot] = ++t->count;
+	return &t->entries[t->count - 1];
+}
+
+static struct tcptop_flow_entry *tcptop_table_find(struct tcptop_table *t, uint64_t id,
+						   uint32_t tgid)
+{
+	size_t slot;
+
+	if (!t->index_cap)
+		return NULL;
+	slot = tcptop_table_slot(t, id, tgid);
+	return t->index[slot] ? &t->entries[t->index[slot] - 1] : NULL;
+}
+
+int tcptop_table_add_record(struct tcptop_table *t, const struct tcptop_flow *rec)
+{
+	bool closed = rec->flags & TCPTOP_FLOW_CLOSED;
+	int i;
+
+	for (i = 0; i < TCPTOP_SLOTS; i++) {
+		const struct tcptop_slot *s = &rec->slot[i];
+		struct tcptop_flow_entry *e;
+
+		if (!s->tgid)
+			continue;
+		if (!s->tx && !s->rx) {
+			/* A process that sent nothing lately still had its entry: close it too. */
+			if (closed && (e = tcptop_table_find(t, rec->id, s->tgid)))
+				e->closed = true;
+			continue;
+		}
+		e = tcptop_table_get(t, rec, s);
+		if (!e)
+			return -ENOMEM;
+		/* The kernel writes comm just after claiming the slot; keep the latest full one. */
+		if (s->comm[0]) {
+			memcpy(e->comm, s->comm, sizeof(e->comm));
+			e->comm[sizeof(e->comm) - 1] = '\0';
+		}
+		e->rx_delta += s->rx;
+		e->tx_delta += s->tx;
+		e->rx_total += s->rx;
+		e->tx_total += s->tx;
+		e->closed = e->closed || closed;
+	}
+	return 0;
+}

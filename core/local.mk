@@ -1,0 +1,12 @@
+# The core library: both front ends link it; it never prints and never includes collectd.
+noinst_LTLIBRARIES += core/libtcptop.la
+core_libtcptop_la_SOURCES = \
+	core/tcptop_core.h \
+	core/tracer_internal.h \
+	core/tracer.c \
+	core/tracer_drain.c \
+	core/flow_table.c \
+	core/flow_format.c
+nodist_core_libtcptop_la_SOURCES = bpf/tcptop.skel.h
+core_libtcptop_la_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(LIBELF_CFLAGS) $(ZLIB_CFLAGS)
+core_libtcptop_la_LIBADD = $(LIBBPF_LIBS) $(LIBELF_LIBS) $(ZLIB_LIBS)

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The tcptop core: loads and attaches the kernel programs, drains their
+ * counters into a flow table, and formats addresses.  Both front ends (the
+ * collectd plugin and the CLI) are thin layers over this API.
+ *
+ * Rules: no printing (messages go through the log callback), no collectd, and
+ * every function that can fail returns 0 or a negative errno.
+ */
+#ifndef TCPTOP_CORE_H
+#define TCPTOP_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TCPTOP_COMM_MAX 16
+#define TCPTOP_DEFAULT_MAX_FLOWS 16384
+#define TCPTOP_MAX_FLOWS_LIMIT (1u << 24)
+
+enum tcptop_probe {
+	TCPTOP_PROBE_AUTO = 0,
+	TCPTOP_PROBE_TRACEPOINT,
+	TCPTOP_PROBE_FENTRY,
+	TCPTOP_PROBE_KPROBE,
+};
+
+/* "auto", "tracepoint", "fentry", "kprobe"; NULL for an unknown value. */
+const char *tcptop_probe_name(enum tcptop_probe probe);
+/* Returns 0, or -EINVAL when s names no mode. */
+int tcptop_probe_parse(const char *s, enum tcptop_probe *out);
+
+enum tcptop_log_level {
+	TCPTOP_LOG_ERROR = 0,
+	TCPTOP_LOG_WARNING,
+	TCPTOP_LOG_INFO,
+	TCPTOP_LOG_DEBUG,
+};
+
+typedef void (*tcptop_log_fn)(enum tcptop_log_level level, const char *msg, void *ctx);
+
+struct tcptop_opts {
+	enum tcptop_probe probe;
+	uint32_t pid;			/* count only this process (tgid); 0: all */
+	int family;			/* 0, AF_INET or AF_INET6 */
+	const char *cgroup_path;	/* count only tasks in this cgroup v2 subtree */
+	uint32_t max_flows;		/* sockets tracked at once; 0: default */
+	uint32_t closed_ring_bytes;	/* room for sockets closing between drains; 0: default */
+	tcptop_log_fn log;
+	void *log_ctx;
+};
+
+/* Why events or bytes could not be attributed; the order of bpf/tcptop.h. */
+enum tcptop_drop_kind {
+	TCPTOP_DROPPED_MAP_FULL = 0,
+	TCPTOP_DROPPED_SLOTS_FULL,
+	TCPTOP_DROPPED_CLOSED_RING_FULL,
+	TCPTOP_DROPPED_STASH_FULL,
+	TCPTOP_DROPPED_KINDS,
+};
+
+const char *tcptop_drop_kind_name(enum tcptop_drop_kind kind);
+
+struct tcptop_drain_stats {
+	uint64_t records;		/* socket records read this drain */
+	uint64_t closed_records;	/* of which for sockets that closed */
+	uint64_t flows;			/* entries in the table after the drain */
+	uint64_t live_sockets;		/* sockets the kernel tracks now */
+	uint64_t dropped_events;	/* this drain, all kinds */
+	uint64_t dropped_bytes;
+	uint64_t dropped_events_by_kind[TCPTOP_DROPPED_KINDS];
+	uint64_t dropped_bytes_by_kind[TCPTOP_DROPPED_KINDS];
+	uint64_t drain_ns;
+};
+
+/* ---- flow table --------------------------------------------------------- */
+
+/*
+ * One process's use of one socket.  The id is the kernel's socket id; a
+ * forked child sharing the socket is a separate entry with the same id.
+ */
+struct tcptop_flow_entry {
+	uint64_t id;
+	uint32_t tgid;
+	char comm[TCPTOP_COMM_MAX];
+	int family;			/* AF_INET for IPv4-mapped IPv6 sockets too */
+	uint16_t lport;
+	uint16_t rport;
+	uint8_t laddr[16];		/* 4 bytes used for AF_INET */
+	uint8_t raddr[16];
+	uint64_t rx_total;		/* since the flow was first seen */
+	uint64_t tx_total;
+	uint64_t rx_delta;		/* in the last drain */
+	uint64_t tx_delta;
+	bool closed;			/* socket is gone; evicted at the next drain */
+};
+
+struct tcptop_table;
+
+int tcptop_table_new(struct tcptop_table **out);
+void tcptop_table_free(struct tcptop_table *t);
+/*
+ * Start a drain: forget flows reported closed by the previous drain, and
+ * zero every delta.
+ */
+void tcptop_table_begin(struct tcptop_table *t);
+size_t tcptop_table_count(const struct tcptop_table *t);
+/* Entries in insertion order; valid until the next begin or add. */
+struct tcptop_flow_entry *tcptop_table_at(struct tcptop_table *t, size_t i);
+
+struct tcptop_flow;	/* bpf/tcptop.h: one kernel record */
+/* Fold one kernel record into the table: one entry per (socket, process). */
+int tcptop_table_add_record(struct tcptop_table *t, const struct tcptop_flow *rec);
+
+/* ---- tracer: the loaded kernel programs ---------------------------------- */
+
+struct tcptop_tracer;
+
+/*
+ * Check prerequisites, load and attach.  On failure one ERROR sentence says
+ * what is missing (root, BTF, kernel support), and the result is negative.
+ */
+int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **out);
+enum tcptop_probe tcptop_tracer_probe(const struct tcptop_tracer *tr);
+/* Move every byte counted since the previous drain into t, exactly once. */
+int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
+			struct tcptop_drain_stats *stats);
+/* Detach and free everything; NULL is fine. */
+void tcptop_tracer_close(struct tcptop_tracer *tr);
+
+/* ---- formatting --------------------------------------------------------- */
+
+#define TCPTOP_ADDR_STRLEN 46		/* INET6_ADDRSTRLEN */
+#define TCPTOP_ENDPOINT_STRLEN 56	/* address, ':' and port */
+
+/* Address only; IPv4-mapped IPv6 comes out as plain IPv4. */
+int tcptop_format_addr(int family, const uint8_t addr[16], char *buf, size_t len);
+/* "addr:port", as the original tool prints it (no brackets around IPv6). */
+int tcptop_format_endpoint(int family, const uint8_t addr[16], uint16_t port, char *buf,
+			   size_t len);
+/* Kbytes rounded down, as the original tool prints them. */
+static inline uint64_t tcptop_kbytes(uint64_t bytes)
+{
+	return bytes / 1024;
+}
+
+#endif

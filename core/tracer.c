@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tracer lifecycle: check prerequisites, pick an attach mode, set the
+ * read-only filters, load, attach, and tear down.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "tracer_internal.h"
+#include "tcptop.skel.h"
+
+#define TCPTOP_DEFAULT_CLOSED_RING (4u << 20)
+#define TCPTOP_MAX_CLOSED_RING (1u << 30)
+#define TCPTOP_WHY_LEN 256
+
+static const char *const tcptop_probe_names[] = {
+	[TCPTOP_PROBE_AUTO] = "auto",
+	[TCPTOP_PROBE_TRACEPOINT] = "tracepoint",
+	[TCPTOP_PROBE_FENTRY] = "fentry",
+	[TCPTOP_PROBE_KPROBE] = "kprobe",
+};
+
+const char *tcptop_probe_name(enum tcptop_probe probe)
+{
+	if ((unsigned)probe >= sizeof(tcptop_probe_names) / sizeof(tcptop_probe_names[0]))
+		return NULL;
+	return tcptop_probe_names[probe];
+}
+
+int tcptop_probe_parse(const char *s, enum tcptop_probe *out)
+{
+	size_t i;
+
+	for (i = 0; s && i < sizeof(tcptop_probe_names) / sizeof(tcptop_probe_names[0]); i++) {
+		if (strcmp(s, tcptop_probe_names[i]) == 0) {
+			*out = (enum tcptop_probe)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *tcptop_drop_kind_name(enum tcptop_drop_kind kind)
+{
+	static const char *const names[] = {
+		[TCPTOP_DROPPED_MAP_FULL] = "map_full",
+		[TCPTOP_DROPPED_SLOTS_FULL] = "processes_per_socket",
+		[TCPTOP_DROPPED_CLOSED_RING_FULL] = "closed_ring_full",
+		[TCPTOP_DROPPED_STASH_FULL] = "calls_in_flight",
+	};
+
+	if ((unsigned)kind >= TCPTOP_DROPPED_KINDS)
+		return NULL;
+	return names[kind];
+}
+
+void tcptop_log(const struct tcptop_tracer *tr, enum tcptop_log_level level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!tr->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tr->log(level, msg, tr->log_ctx);
+}
+
+/*
+ * libbpf reports through one process-wide hook; route it to whichever tracer
+ * is loading, as DEBUG lines without the trailing newline.
+ */
+static const struct tcptop_tracer *tcptop_loading;
+
+static int tcptop_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	if (!tcptop_loading || !tcptop_loading->log || level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	tcptop_loading->log(TCPTOP_LOG_DEBUG, msg, tcptop_loading->log_ctx);
+	return 0;
+}
+
+static bool tcptop_has_bpf_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+	uint64_t eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	eff = (uint64_t)data[1].effective << 32 | data[0].effective;
+#define TCPTOP_CAP(c) (1ull << (c))
+	if (eff & TCPTOP_CAP(CAP_SYS_ADMIN))
+		return true;
+	/* CAP_BPF (39) and CAP_PERFMON (38) split from CAP_SYS_ADMIN in 5.8. */
+	return (eff & TCPTOP_CAP(39)) && (eff & TCPTOP_CAP(38));
+#undef TCPTOP_CAP
+}
+
+static void tcptop_lockdown_mode(char *buf, size_t len)
+{
+	char line[128] = "";
+	char *open_br, *close_br;
+	FILE *f = fopen("/sys/kernel/security/lockdown", "r");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f) && (open_br = strchr(line, '[')) &&
+	    (close_br = strchr(open_br, ']'))) {
+		*close_br = '\0';
+		if (strcmp(open_br + 1, "none") != 0)
+			snprintf(buf, len, "%s", open_br + 1);
+	}
+	fclose(f);
+}
+
+static bool tcptop_btf_has(const struct btf *btf, const char *name, int kind)
+{
+	return btf && btf__find_by_name_kind(btf, name, kind) > 0;
+}
+
+/* tcp_recvmsg lost its nonblock argument in 5.19; the running kernel's BTF says which we have. */
+static bool tcptop_recvmsg_has_nonblock(const struct btf *btf)
+{
+	const struct btf_type *t, *proto;
+	int id = btf__find_by_name_kind(btf, "tcp_recvmsg", BTF_KIND_FUNC);
+
+	if (id <= 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	proto = t ? btf__type_by_id(btf, t->type) : NULL;
+	return proto && btf_vlen(proto) == 6;
+}
+
+/* Which programs a mode needs; the rest are switched off before load. */
+struct tcptop_mode_plan {
+	struct bpf_program *progs[TCPTOP_MAX_LINKS];
+	int nprogs;
+	struct bpf_program *iter;
+	struct bpf_map *flows;
+};
+
+static void tcptop_plan_add(struct tcptop_mode_plan *p, struct bpf_program *prog)
+{
+	if (p->nprogs < TCPTOP_MAX_LINKS)
+		p->progs[p->nprogs++] = prog;
+}
+
+/* Fills the plan, or says in why what the kernel lacks. */
+static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
+			    const struct btf *btf, struct tcptop_mode_plan *p, char *why,
+			    size_t whylen)
+{
+	bool nonblock = tcptop_recvmsg_has_nonblock(btf);
+	bool sendpage = tcptop_btf_has(btf, "tcp_sendpage", BTF_KIND_FUNC);
+	bool splice = tcptop_btf_has(btf, "tcp_splice_read", BTF_KIND_FUNC);
+
+	memset(p, 0, sizeof(*p));
+	switch (probe) {
+	case TCPTOP_PROBE_TRACEPOINT:
+		if (!tcptop_btf_has(btf, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) ||
+		    !tcptop_btf_has(btf, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF)) {
+			snprintf(why, whylen,
+				 "the kernel has no sock:sock_send_length/sock_recv_length tracepoints (they arrived in Linux 6.3)");
+			return -EOPNOTSUPP;
+		}
+		tcptop_plan_add(p, skel->progs.tcptop_tp_send);
+		tcptop_plan_add(p, skel->progs.tcptop_tp_recv);
+		tcptop_plan_add(p, skel->progs.tcptop_destroy_sk);
+		p->iter = skel->progs.tcptop_drain_sk;
+		p->flows = skel->maps.flows_sk;
+		return 0;
+	case TCPTOP_PROBE_FENTRY:
+		if (!tcptop_btf_has(btf, "tcp_sendmsg", BTF_KIND_FUNC) ||
+		    !tcptop_btf_has(btf, "tcp_recvmsg", BTF_KIND_FUNC)) {
+			snprintf(why, whylen, "the kernel's BTF does not describe tcp_sendmsg and tcp_recvmsg");
+			return -EOPNOTSUPP;
+		}
+		tcptop_plan_add(p, skel->progs.tcptop_fexit_sendmsg);
+		tcptop_plan_add(p, nonblock ? skel->progs.tcptop_fexit_recvmsg_nonblock
+					    : skel->progs.tcptop_fexit_recvmsg);
+		if (sendpage)
+			tcptop_plan_add(p, skel->progs.tcptop_fexit_sendpage);
+		if (splice)
+			tcptop_plan_add(p, skel->progs.tcptop_fexit_splice_read);
+		tcptop_plan_add(p, skel->progs.tcptop_destroy_sk);
+		p->iter = skel->progs.tcptop_drain_sk;
+		p->flows = skel->maps.flows_sk;
+		return 0;
+	case TCPTOP_PROBE_KPROBE:
+		if (access("/sys/bus/event_source/devices/kprobe", F_OK) != 0) {
+			snprintf(why, whylen, "the kernel has no kprobe support (CONFIG_KPROBES is not set)");
+			return -EOPNOTSUPP;
+		}
+		tcptop_plan_add(p, skel->progs.tcptop_kp_sendmsg);
+		tcptop_plan_add(p, skel->progs.tcptop_krp_sendmsg);
+		tcptop_plan_add(p, nonblock ? skel->progs.tcptop_kp_recvmsg_nonblock
+					    : skel->progs.tcptop_kp_recvmsg);
+		tcptop_plan_add(p, skel->progs.tcptop_krp_recvmsg);
+		if (sendpage) {
+			tcptop_plan_add(p, skel->progs.tcptop_kp_sendpage);
+			tcptop_plan_add(p, skel->progs.tcptop_krp_sendpage);
+		}
+		if (splice) {
+			tcptop_plan_add(p, skel->progs.tcptop_kp_splice_read);
+			tcptop_plan_add(p, skel->progs.tcptop_krp_splice_read);
+		}
+		tcptop_plan_add(p, skel->progs.tcptop_destroy_hash);
+		p->iter = skel->progs.tcptop_drain_hash;
+		p->flows = skel->maps.flows_hash;
+		return 0;
+	default:
+		snprintf(why, whylen, "unknown attach mode");
+		return -EINVAL;
+	}
+}
+
+static uint32_t tcptop_ring_size(uint32_t want)
+{
+	uint32_t size = 4096;
+
+	if (!want)
+		want = TCPTOP_DEFAULT_CLOSED_RING;
+	if (want > TCPTOP_MAX_CLOSED_RING)
+		want = TCPTOP_MAX_CLOSED_RING;
+	while (size < want)
+		size <<= 1;
+	return size;
+}
+
+static void tcptop_tracer_detach(struct tcptop_tracer *tr)
+{
+	int i;
+
+	ring_buffer__free(tr->closed_ring);
+	tr->closed_ring = NULL;
+	bpf_link__destroy(tr->iter_link);
+	tr->iter_link = NULL;
+	for (i = 0; i < tr->nlinks; i++)
+		bpf_link__destroy(tr->links[i]);
+	tr->nlinks = 0;
+	tcptop_bpf__destroy(tr->skel);
+	tr->skel = NULL;
+}
+
+int tcptop_tracer_on_closed(void *ctx, void *data, size_t size);
+
+static void tcptop_describe_failure(const char *step, int err, enum tcptop_probe probe, char *why,
+				    size_t whylen)
+{
+	char lockdown[32];
+
+	tcptop_lockdown_mode(lockdown, sizeof(lockdown));
+	if ((err == -EPERM || err == -EACCES) && lockdown[0])
+		snprintf(why, whylen, "%s failed: %s (kernel lockdown is in %s mode%s)", step,
+			 strerror(-err), lockdown,
+			 probe == TCPTOP_PROBE_TRACEPOINT ? "" : ", which forbids this mode");
+	else
+		snprintf(why, whylen, "%s failed: %s", step, strerror(-err));
+}
+
+/* Loads and attaches one mode; on failure leaves tr detached and explains in why. */
+static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *opts,
+			   enum tcptop_probe probe, const struct btf *btf, char *why,
+			   size_t whylen)
+{
+	struct tcptop_mode_plan plan;
+	union bpf_iter_link_info linfo;
+	LIBBPF_OPTS(bpf_iter_attach_opts, iter_opts);
+	struct bpf_program *prog;
+	uint32_t max_flows = opts->max_flows ? opts->max_flows : TCPTOP_DEFAULT_MAX_FLOWS;
+	bool kprobe = probe == TCPTOP_PROBE_KPROBE;
+	int err, i, zero = 0;
+
+	tr->skel = tcptop_bpf__open();
+	if (!tr->skel) {
+		err = -errno;
+		snprintf(why, whylen, "opening the BPF object failed: %s", strerror(-err));
+		return err;
+	}
+	err = tcptop_plan_mode(tr->skel, probe, btf, &plan, why, whylen);
+	if (err)
+		goto cleanup;
+
+	tr->skel->rodata->targ_tgid = opts->pid;
+	tr->skel->rodata->targ_family = (uint16_t)opts->family;
+	tr->skel->rodata->filter_cgroup = tr->cgroup_fd >= 0;
+	tr->skel->rodata->max_flows = max_flows;
+
+	bpf_object__for_each_program(prog, tr->skel->obj)
+		bpf_program__set_autoload(prog, false);
+	for (i = 0; i < plan.nprogs; i++)
+		bpf_program__set_autoload(plan.progs[i], true);
+	bpf_program__set_autoload(plan.iter, true);
+
+	bpf_map__set_autocreate(tr->skel->maps.flows_hash, kprobe);
+	bpf_map__set_autocreate(tr->skel->maps.stash, kprobe);
+	bpf_map__set_autocreate(tr->skel->maps.flows_sk, !kprobe);
+	bpf_map__set_max_entries(tr->skel->maps.flows_hash, max_flows);
+	bpf_map__set_max_entries(tr->skel->maps.closed_flows,
+				 tcptop_ring_size(opts->closed_ring_bytes));
+
+	err = tcptop_bpf__load(tr->skel);
+	if (err) {
+		tcptop_describe_failure("loading the programs", err, probe, why, whylen);
+		goto cleanup;
+	}
+	if (tr->cgroup_fd >= 0 &&
+	    bpf_map_update_elem(bpf_map__fd(tr->skel->maps.cgroup_filter), &zero, &tr->cgroup_fd,
+				BPF_ANY)) {
+		err = -errno;
+		snprintf(why, whylen, "setting the cgroup filter failed: %s", strerror(-err));
+		goto cleanup;
+	}
+
+	/* The drain path first, so no counting starts without a way to read it. */
+	memset(&linfo, 0, sizeof(linfo));
+	linfo.map.map_fd = bpf_map__fd(plan.flows);
+	iter_opts.link_info = &linfo;
+	iter_opts.link_info_len = sizeof(linfo);
+	tr->iter_link = bpf_program__attach_iter(plan.iter, &iter_opts);
+	if (!tr->iter_link) {
+		err = -errno;
+		tcptop_describe_failure("creating the drain iterator", err, probe, why, whylen);
+		goto cleanup;
+	}
+	tr->closed_ring = ring_buffer__new(bpf_map__fd(tr->skel->maps.closed_flows),
+					   tcptop_tracer_on_closed, tr, NULL);
+	if (!tr->closed_ring) {
+		err = -errno;
+		snprintf(why, whylen, "opening the closed-socket ring failed: %s", strerror(-err));
+		goto cleanup;
+	}
+	for (i = 0; i < plan.nprogs; i++) {
+		struct bpf_link *link = bpf_program__attach(plan.progs[i]);
+
+		if (!link) {
+			char step[96];
+
+			err = -errno;
+			snprintf(step, sizeof(step), "attaching %s", bpf_program__section_name(plan.progs[i]));
+			tcptop_describe_failure(step, err, probe, why, whylen);
+			goto cleanup;
+		}
+		tr->links[tr->nlinks++] = link;
+	}
+	tr->probe = probe;
+	return 0;
+
+cleanup:
+	tcptop_tracer_detach(tr);
+	return err;
+}
+
+static int tcptop_check_prerequisites(struct tcptop_tracer *tr)
+{
+	if (geteuid() != 0 && !tcptop_has_bpf_caps()) {
+		tcptop_log(tr, TCPTOP_LOG_ERROR,
+			   "tcptop needs root: loading BPF programs requires CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		tcptop_log(tr, TCPTOP_LOG_ERROR,
+			   "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): tcptop needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int tcptop_open_cgroup(struct tcptop_tracer *tr, const char *path)
+{
+	if (!path)
+		return 0;
+	tr->cgroup_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tr->cgroup_fd < 0) {
+		int err = -errno;
+
+		tcptop_log(tr, TCPTOP_LOG_ERROR, "cannot open cgroup %s: %s", path, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **out)
+{
+	static const enum tcptop_probe auto_order[] = {
+		TCPTOP_PROBE_TRACEPOINT, TCPTOP_PROBE_FENTRY, TCPTOP_PROBE_KPROBE,
+	};
+	char why[3][TCPTOP_WHY_LEN] = { "", "", "" };
+	libbpf_print_fn_t old_print;
+	struct tcptop_tracer *tr;
+	struct btf *btf = NULL;
+	size_t i;
+	int err;
+
+	*out = NULL;
+	if (opts->max_flows > TCPTOP_MAX_FLOWS_LIMIT ||
+	    (opts->family && opts->family != AF_INET && opts->family != AF_INET6) ||
+	    !tcptop_probe_name(opts->probe))
+		return -EINVAL;
+	tr = calloc(1, sizeof(*tr));
+	if (!tr)
+		return -ENOMEM;
+	tr->cgroup_fd = -1;
+	tr->log = opts->log;
+	tr->log_ctx = opts->log_ctx;
+	tcptop_loading = tr;
+	old_print = libbpf_set_print(tcptop_libbpf_print);
+
+	err = tcptop_check_prerequisites(tr);
+	if (err)
+		goto cleanup;
+	err = tcptop_open_cgroup(tr, opts->cgroup_path);
+	if (err)
+		goto cleanup;
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		err = -errno;
+		tcptop_log(tr, TCPTOP_LOG_ERROR, "cannot read the kernel's BTF: %s", strerror(-err));
+		goto cleanup;
+	}
+
+	if (opts->probe != TCPTOP_PROBE_AUTO) {
+		err = tcptop_try_mode(tr, opts, opts->probe, btf, why[0], sizeof(why[0]));
+		if (err)
+			tcptop_log(tr, TCPTOP_LOG_ERROR, "%s mode cannot be used on this kernel: %s",
+				   tcptop_probe_name(opts->probe), why[0]);
+		goto cleanup;
+	}
+	for (i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++) {
+		err = tcptop_try_mode(tr, opts, auto_order[i], btf, why[i], sizeof(why[i]));
+		if (!err)
+			break;
+		tcptop_log(tr, TCPTOP_LOG_INFO, "%s mode unavailable: %s",
+			   tcptop_probe_name(auto_order[i]), why[i]);
+	}
+	if (err)
+		tcptop_log(tr, TCPTOP_LOG_ERROR,
+			   "no attach mode works on this kernel (tracepoint: %s; fentry: %s; kprobe: %s)",
+			   why[0], why[1], why[2]);
+
+cleanup:
+	btf__free(btf);
+	libbpf_set_print(old_print);
+	tcptop_loading = NULL;
+	if (err) {
+		if (tr->cgroup_fd >= 0)
+			close(tr->cgroup_fd);
+		free(tr);
+		return err;
+	}
+	tcptop_log(tr, TCPTOP_LOG_INFO, "attached in %s mode%s", tcptop_probe_name(tr->probe),
+		   opts->probe == TCPTOP_PROBE_AUTO ? " (auto)" : "");
+	*out = tr;
+	return 0;
+}
+
+enum tcptop_probe tcptop_tracer_probe(const struct tcptop_tracer *tr)
+{
+	return tr->probe;
+}
+
+void tcptop_tracer_close(struct tcptop_tracer *tr)
+{
+	if (!tr)
+		return;
+	tcptop_tracer_detach(tr);
+	if (tr->cgroup_fd >= 0)
+		close(tr->cgroup_fd);
+	free(tr);
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* State shared by the tracer's lifecycle (tracer.c) and its drain (tracer_drain.c). */
+#ifndef TCPTOP_TRACER_INTERNAL_H
+#define TCPTOP_TRACER_INTERNAL_H
+
+#include "tcptop_core.h"
+
+struct bpf_link;
+struct ring_buffer;
+struct tcptop_bpf;
+
+#define TCPTOP_MAX_LINKS 16
+
+struct tcptop_tracer {
+	struct tcptop_bpf *skel;
+	enum tcptop_probe probe;
+	struct bpf_link *links[TCPTOP_MAX_LINKS];
+	int nlinks;
+	struct bpf_link *iter_link;
+	struct ring_buffer *closed_ring;
+	int cgroup_fd;
+	tcptop_log_fn log;
+	void *log_ctx;
+	/* Drop counters already reported, so each drain reports only its own. */
+	uint64_t drop_events_seen[TCPTOP_DROPPED_KINDS];
+	uint64_t drop_bytes_seen[TCPTOP_DROPPED_KINDS];
+	/* Where the closed-ring callback puts records during a drain. */
+	struct tcptop_table *draining;
+	struct tcptop_drain_stats *drain_stats;
+	int drain_err;
+};
+
+__attribute__((format(printf, 3, 4)))
+void tcptop_log(const struct tcptop_tracer *tr, enum tcptop_log_level level, const char *fmt,
+		...);
+
+#endif
