@@ -1,0 +1,1 @@
+# tests/cli.mk: cli tests

@@ -1,0 +1,1 @@
+# tests/plugin.mk: plugin tests

@@ -1,0 +1,1 @@
+# tests/vm.mk: vm tests
