@@ -5,7 +5,8 @@
  *
  * Three attach modes, as twin programs; user space disables the two it does
  * not use before load:
- *   tracepoint  tp_btf on sock:sock_send_length / sock_recv_length (6.3+)
+ *   tracepoint  tp_btf on sock:sock_send_length (TX) and tcp:tcp_rcv_space_adjust
+ *               (RX, from the receive sequence; see tcptop_tp_rcv_space) (6.3+)
  *   fentry      fexit on tcp_sendmsg / tcp_recvmsg / tcp_sendpage /
  *               tcp_splice_read
  *   kprobe      kprobe + kretprobe pairs on the same functions
@@ -31,6 +32,8 @@ const volatile __u32 targ_tgid = 0;
 const volatile __u16 targ_family = 0;	/* 0, AF_INET or AF_INET6 */
 const volatile bool filter_cgroup = false;
 const volatile __u64 max_flows = 16384;
+/* tracepoint mode counts RX from the receive sequence instead of return values. */
+const volatile bool rx_by_seq = false;
 
 /* Read by user space through the mmap-ed .bss; only ever increase (but live_flows). */
 __u64 live_flows = 0;
@@ -57,6 +60,23 @@ struct {
 	__type(key, __u64);
 	__type(value, struct tcptop_flow);
 } flows_hash SEC(".maps");
+
+/*
+ * tracepoint mode: how many bytes the application had consumed when we last
+ * looked, for sockets that have no flow entry yet.  Created empty when a
+ * connection starts (nothing consumed), so a flow first seen at a read still
+ * counts that read.  Freed with the socket, or when its flow entry is made.
+ */
+struct tcptop_rx_cursor {
+	__u64 rx_seen;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tcptop_rx_cursor);
+} rx_cursor SEC(".maps");
 
 /* Final counters of sockets that closed since the last drain. */
 struct {
@@ -155,21 +175,6 @@ static __always_inline struct tcptop_slot *tcptop_slot_get(struct tcptop_flow *f
 	return NULL;
 }
 
-/*
- * Whoever's id lands first created the entry; everyone else who raced to
- * create it gives back the live_flows place they took.
- */
-static __always_inline void tcptop_flow_init(struct tcptop_flow *f, struct sock *sk)
-{
-	__u64 id = __sync_fetch_and_add(&next_flow_id, 1) + 1;
-
-	if (__sync_val_compare_and_swap(&f->id, 0, id) != 0) {
-		__sync_fetch_and_add(&live_flows, -1);
-		return;
-	}
-	tcptop_fill_addrs(f, sk);
-}
-
 static __always_inline bool tcptop_reserve_flow(void)
 {
 	if (__sync_fetch_and_add(&live_flows, 1) < max_flows)
@@ -178,27 +183,80 @@ static __always_inline bool tcptop_reserve_flow(void)
 	return false;
 }
 
+/*
+ * Bytes the application has taken from the receive queue since the
+ * connection began, whatever the read path (recvmsg, splice, zero-copy
+ * receive): what arrived in order, less what is still queued, less the
+ * FIN's sequence number once the reader has passed it.
+ */
+static __always_inline bool tcptop_rx_consumed(struct sock *sk, __u64 *out)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	__u32 unread;
+	bool fin_read;
+
+	if (!tp)
+		return false;
+	unread = tp->rcv_nxt - tp->copied_seq;
+	fin_read = (sk->__sk_common.skc_flags & (1UL << SOCK_DONE)) && unread == 0;
+	*out = tp->bytes_received - unread - fin_read;
+	return true;
+}
+
+/* Where RX counting starts for a socket that gets its flow entry now. */
+static __always_inline __u64 tcptop_rx_baseline(struct sock *sk)
+{
+	struct tcptop_rx_cursor *c;
+	__u64 now = 0;
+
+	if (!rx_by_seq)
+		return 0;
+	c = bpf_sk_storage_get(&rx_cursor, sk, 0, 0);
+	if (c)
+		return c->rx_seen;
+	/* Older than us: count from now on. */
+	tcptop_rx_consumed(sk, &now);
+	return now;
+}
+
+/*
+ * The entry is created complete (id, addresses, RX baseline) so no reader
+ * ever sees a half-made one.  Of the CPUs racing to create it, the one whose
+ * id is in the entry keeps its live_flows place; the others give it back.
+ */
+static __always_inline struct tcptop_flow *tcptop_flow_sk_create(struct sock *sk, __u64 rx_seen)
+{
+	struct tcptop_flow init = {};
+	struct tcptop_flow *f;
+
+	if (!tcptop_reserve_flow())
+		return NULL;
+	init.id = __sync_fetch_and_add(&next_flow_id, 1) + 1;
+	init.rx_seen = rx_seen;
+	tcptop_fill_addrs(&init, sk);
+	f = bpf_sk_storage_get(&flows_sk, sk, &init, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!f || f->id != init.id)
+		__sync_fetch_and_add(&live_flows, -1);
+	if (!f)
+		/* Lost a creation race (the other CPU's entry is there) or no memory. */
+		return bpf_sk_storage_get(&flows_sk, sk, 0, 0);
+	if (rx_by_seq && f->id == init.id)
+		bpf_sk_storage_delete(&rx_cursor, sk);
+	return f;
+}
+
 static __always_inline struct tcptop_flow *tcptop_flow_sk(struct sock *sk)
 {
 	struct tcptop_flow *f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
 
 	if (f)
 		return f;
-	if (!tcptop_reserve_flow())
-		return NULL;
-	f = bpf_sk_storage_get(&flows_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!f) {
-		/* Lost a creation race (the other CPU's entry is there) or no memory. */
-		__sync_fetch_and_add(&live_flows, -1);
-		return bpf_sk_storage_get(&flows_sk, sk, 0, 0);
-	}
-	tcptop_flow_init(f, sk);
-	return f;
+	return tcptop_flow_sk_create(sk, tcptop_rx_baseline(sk));
 }
 
 static __always_inline struct tcptop_flow *tcptop_flow_hash(struct sock *sk)
 {
-	static const struct tcptop_flow zero = {};
+	struct tcptop_flow init = {};
 	__u64 key = (__u64)sk;
 	struct tcptop_flow *f = bpf_map_lookup_elem(&flows_hash, &key);
 
@@ -206,12 +264,11 @@ static __always_inline struct tcptop_flow *tcptop_flow_hash(struct sock *sk)
 		return f;
 	if (!tcptop_reserve_flow())
 		return NULL;
-	if (bpf_map_update_elem(&flows_hash, &key, &zero, BPF_NOEXIST))
+	init.id = __sync_fetch_and_add(&next_flow_id, 1) + 1;
+	tcptop_fill_addrs(&init, sk);
+	if (bpf_map_update_elem(&flows_hash, &key, &init, BPF_NOEXIST))
 		__sync_fetch_and_add(&live_flows, -1);
-	f = bpf_map_lookup_elem(&flows_hash, &key);
-	if (f && !f->id)
-		tcptop_flow_init(f, sk);
-	return f;
+	return bpf_map_lookup_elem(&flows_hash, &key);
 }
 
 static __always_inline bool tcptop_task_wanted(__u32 tgid)
@@ -273,12 +330,70 @@ int BPF_PROG(tcptop_tp_send, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(tcptop_tp_recv, struct sock *sk, int ret, int flags)
+/*
+ * RX: the kernel calls tcp_rcv_space_adjust under the socket lock, in the
+ * reader's context, after every copy out of the receive queue by recvmsg,
+ * splice (tcp_read_sock) or zero-copy receive.  The bytes consumed since the
+ * last call are this reader's.  Peeks do not move the sequence, so add
+ * nothing.  sock_recv_length would miss splice, so it is not used.
+ */
+SEC("tp_btf/tcp_rcv_space_adjust")
+int BPF_PROG(tcptop_tp_rcv_space, struct sock *sk)
 {
-	if (!tcptop_recv_counts(ret, flags) || sk->sk_protocol != IPPROTO_TCP)
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u16 family = sk->__sk_common.skc_family;
+	struct tcptop_rx_cursor *c;
+	struct tcptop_flow *f;
+	__u64 now;
+	__s64 delta;
+
+	if ((family != AF_INET && family != AF_INET6) || !tcptop_family_wanted(sk, family))
 		return 0;
-	tcptop_count_tracing(sk, ret, true);
+	if (!tcptop_rx_consumed(sk, &now))
+		return 0;
+	f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
+	if (f) {
+		/* The socket lock serialises these calls, so a plain update is enough. */
+		delta = now - f->rx_seen;
+		if (delta == 0)
+			return 0;
+		f->rx_seen = now;
+		if (delta > 0 && tcptop_task_wanted(tgid))
+			tcptop_add(f, tgid, delta, true);
+		return 0;
+	}
+
+	c = bpf_sk_storage_get(&rx_cursor, sk, 0, 0);
+	if (!tcptop_task_wanted(tgid)) {
+		/* Bytes of a filtered-out reader must not land on the next reader. */
+		if (c)
+			c->rx_seen = now;
+		return 0;
+	}
+	/* No cursor: the connection predates us, and counting starts now. */
+	delta = c ? now - c->rx_seen : 0;
+	f = tcptop_flow_sk_create(sk, now);
+	if (!f) {
+		tcptop_drop(TCPTOP_DROP_MAP_FULL, delta);
+		/* Keep the cursor moving so the next drop is measured too. */
+		c = bpf_sk_storage_get(&rx_cursor, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (c)
+			c->rx_seen = now;
+		return 0;
+	}
+	if (delta > 0)
+		tcptop_add(f, tgid, delta, true);
+	return 0;
+}
+
+/* A connection is born: nothing consumed yet, so its first read counts whole. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcptop_tp_state, struct sock *sk, int oldstate, int newstate)
+{
+	if ((newstate != TCP_SYN_SENT && newstate != TCP_SYN_RECV) ||
+	    sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	bpf_sk_storage_get(&rx_cursor, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	return 0;
 }
 

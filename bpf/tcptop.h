@@ -53,6 +53,7 @@ struct tcptop_flow {
 	__u16 flags;		/* TCPTOP_FLOW_* (records only) */
 	__u8 laddr[16];		/* first 4 bytes for AF_INET */
 	__u8 raddr[16];
+	__u64 rx_seen;		/* tracepoint mode: bytes consumed so far (see bpf) */
 	struct tcptop_slot slot[TCPTOP_SLOTS];
 };
 

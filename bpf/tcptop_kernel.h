@@ -31,6 +31,9 @@ typedef unsigned long size_t;
 #define IPPROTO_TCP	6
 #define MSG_PEEK	0x2
 #define MSG_ERRQUEUE	0x2000
+#define SOCK_DONE	1	/* enum sock_flags: set when a FIN arrived */
+#define TCP_SYN_SENT	2
+#define TCP_SYN_RECV	3
 
 #define __pai __attribute__((preserve_access_index))
 
@@ -55,6 +58,7 @@ struct sock_common {
 		};
 	};
 	unsigned short skc_family;
+	unsigned long skc_flags;
 	struct in6_addr skc_v6_daddr;
 	struct in6_addr skc_v6_rcv_saddr;
 } __pai;
@@ -62,6 +66,12 @@ struct sock_common {
 struct sock {
 	struct sock_common __sk_common;
 	__u16 sk_protocol;
+} __pai;
+
+struct tcp_sock {
+	__u64 bytes_received;
+	__u32 rcv_nxt;
+	__u32 copied_seq;
 } __pai;
 
 struct socket {

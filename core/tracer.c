@@ -180,13 +180,15 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 	switch (probe) {
 	case TCPTOP_PROBE_TRACEPOINT:
 		if (!tcptop_btf_has(btf, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) ||
-		    !tcptop_btf_has(btf, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF)) {
+		    !tcptop_btf_has(btf, "btf_trace_tcp_rcv_space_adjust", BTF_KIND_TYPEDEF) ||
+		    !tcptop_btf_has(btf, "btf_trace_inet_sock_set_state", BTF_KIND_TYPEDEF)) {
 			snprintf(why, whylen,
-				 "the kernel has no sock:sock_send_length/sock_recv_length tracepoints (they arrived in Linux 6.3)");
+				 "the kernel has no sock:sock_send_length tracepoint (it arrived in Linux 6.3)");
 			return -EOPNOTSUPP;
 		}
 		tcptop_plan_add(p, skel->progs.tcptop_tp_send);
-		tcptop_plan_add(p, skel->progs.tcptop_tp_recv);
+		tcptop_plan_add(p, skel->progs.tcptop_tp_rcv_space);
+		tcptop_plan_add(p, skel->progs.tcptop_tp_state);
 		tcptop_plan_add(p, skel->progs.tcptop_destroy_sk);
 		p->iter = skel->progs.tcptop_drain_sk;
 		p->flows = skel->maps.flows_sk;
@@ -307,6 +309,7 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 	tr->skel->rodata->targ_family = (uint16_t)opts->family;
 	tr->skel->rodata->filter_cgroup = tr->cgroup_fd >= 0;
 	tr->skel->rodata->max_flows = max_flows;
+	tr->skel->rodata->rx_by_seq = probe == TCPTOP_PROBE_TRACEPOINT;
 
 	bpf_object__for_each_program(prog, tr->skel->obj)
 		bpf_program__set_autoload(prog, false);
@@ -317,6 +320,7 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 	bpf_map__set_autocreate(tr->skel->maps.flows_hash, kprobe);
 	bpf_map__set_autocreate(tr->skel->maps.stash, kprobe);
 	bpf_map__set_autocreate(tr->skel->maps.flows_sk, !kprobe);
+	bpf_map__set_autocreate(tr->skel->maps.rx_cursor, !kprobe);
 	bpf_map__set_max_entries(tr->skel->maps.flows_hash, max_flows);
 	bpf_map__set_max_entries(tr->skel->maps.closed_flows,
 				 tcptop_ring_size(opts->closed_ring_bytes));
