@@ -189,17 +189,22 @@ static __always_inline bool tcptop_reserve_flow(void)
  * receive): what arrived in order, less what is still queued, less the
  * FIN's sequence number once the reader has passed it.
  */
+static __always_inline __u64 tcptop_tp_consumed(struct tcp_sock *tp)
+{
+	struct sock *sk = (struct sock *)tp;
+	__u32 unread = tp->rcv_nxt - tp->copied_seq;
+	bool fin_read = (sk->__sk_common.skc_flags & (1UL << SOCK_DONE)) && unread == 0;
+
+	return tp->bytes_received - unread - fin_read;
+}
+
 static __always_inline bool tcptop_rx_consumed(struct sock *sk, __u64 *out)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
-	__u32 unread;
-	bool fin_read;
 
 	if (!tp)
 		return false;
-	unread = tp->rcv_nxt - tp->copied_seq;
-	fin_read = (sk->__sk_common.skc_flags & (1UL << SOCK_DONE)) && unread == 0;
-	*out = tp->bytes_received - unread - fin_read;
+	*out = tcptop_tp_consumed(tp);
 	return true;
 }
 
@@ -370,7 +375,7 @@ int BPF_PROG(tcptop_tp_rcv_space, struct sock *sk)
 			c->rx_seen = now;
 		return 0;
 	}
-	/* No cursor: the connection predates us, and counting starts now. */
+	/* No cursor: the connection predates us and escaped the start-up seeding; count from now. */
 	delta = c ? now - c->rx_seen : 0;
 	f = tcptop_flow_sk_create(sk, now);
 	if (!f) {
@@ -612,6 +617,31 @@ int tcptop_destroy_hash(struct trace_event_raw_tcp_event_sk *ctx)
 		return 0;
 	tcptop_flow_close(f);
 	bpf_map_delete_elem(&flows_hash, &key);
+	return 0;
+}
+
+/*
+ * Run once at start-up (tracepoint mode): give every connection that already
+ * exists a cursor at what it has consumed so far, so its first read after
+ * start-up counts in full.  Connections born later get theirs from
+ * tcptop_tp_state.  Writes no output.
+ */
+SEC("iter/tcp")
+int tcptop_seed_rx(struct bpf_iter__tcp *ctx)
+{
+	struct tcptop_rx_cursor init;
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp || ((struct sock *)tp)->__sk_common.skc_state == TCP_LISTEN)
+		return 0;
+	if (bpf_sk_storage_get(&flows_sk, tp, 0, 0) || bpf_sk_storage_get(&rx_cursor, tp, 0, 0))
+		return 0;
+	init.rx_seen = tcptop_tp_consumed(tp);
+	bpf_sk_storage_get(&rx_cursor, tp, &init, BPF_SK_STORAGE_GET_F_CREATE);
 	return 0;
 }
 

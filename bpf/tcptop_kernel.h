@@ -34,6 +34,7 @@ typedef unsigned long size_t;
 #define SOCK_DONE	1	/* enum sock_flags: set when a FIN arrived */
 #define TCP_SYN_SENT	2
 #define TCP_SYN_RECV	3
+#define TCP_LISTEN	10
 
 #define __pai __attribute__((preserve_access_index))
 
@@ -58,6 +59,7 @@ struct sock_common {
 		};
 	};
 	unsigned short skc_family;
+	volatile unsigned char skc_state;
 	unsigned long skc_flags;
 	struct in6_addr skc_v6_daddr;
 	struct in6_addr skc_v6_rcv_saddr;
@@ -92,6 +94,12 @@ struct bpf_iter__bpf_sk_storage_map {
 	struct bpf_map *map;
 	struct sock *sk;
 	void *value;
+} __pai;
+
+struct bpf_iter__tcp {
+	struct bpf_iter_meta *meta;
+	struct sock_common *sk_common;
+	__u32 uid;
 } __pai;
 
 #if defined(__TARGET_ARCH_x86)

@@ -5,6 +5,7 @@ core_libtcptop_la_SOURCES = \
 	core/tracer_internal.h \
 	core/tracer.c \
 	core/tracer_drain.c \
+	core/tracer_seed.c \
 	core/flow_table.c \
 	core/flow_format.c
 nodist_core_libtcptop_la_SOURCES = bpf/tcptop.skel.h

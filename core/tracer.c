@@ -158,6 +158,7 @@ struct tcptop_mode_plan {
 	struct bpf_program *progs[TCPTOP_MAX_LINKS];
 	int nprogs;
 	struct bpf_program *iter;
+	struct bpf_program *seed;	/* run once after attach; NULL: none */
 	struct bpf_map *flows;
 };
 
@@ -189,6 +190,7 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 		tcptop_plan_add(p, skel->progs.tcptop_tp_send);
 		tcptop_plan_add(p, skel->progs.tcptop_tp_rcv_space);
 		tcptop_plan_add(p, skel->progs.tcptop_tp_state);
+		p->seed = skel->progs.tcptop_seed_rx;
 		tcptop_plan_add(p, skel->progs.tcptop_destroy_sk);
 		p->iter = skel->progs.tcptop_drain_sk;
 		p->flows = skel->maps.flows_sk;
@@ -266,8 +268,6 @@ static void tcptop_tracer_detach(struct tcptop_tracer *tr)
 	tr->skel = NULL;
 }
 
-int tcptop_tracer_on_closed(void *ctx, void *data, size_t size);
-
 static void tcptop_describe_failure(const char *step, int err, enum tcptop_probe probe, char *why,
 				    size_t whylen)
 {
@@ -316,6 +316,8 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 	for (i = 0; i < plan.nprogs; i++)
 		bpf_program__set_autoload(plan.progs[i], true);
 	bpf_program__set_autoload(plan.iter, true);
+	if (plan.seed)
+		bpf_program__set_autoload(plan.seed, true);
 
 	bpf_map__set_autocreate(tr->skel->maps.flows_hash, kprobe);
 	bpf_map__set_autocreate(tr->skel->maps.stash, kprobe);
@@ -368,6 +370,15 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 			goto cleanup;
 		}
 		tr->links[tr->nlinks++] = link;
+	}
+	/* After attaching, so no connection can slip between seeding and counting. */
+	if (plan.seed) {
+		err = tcptop_tracer_seed_rx(tr, plan.seed);
+		if (err)
+			tcptop_log(tr, TCPTOP_LOG_WARNING,
+				   "could not seed existing connections (%s): their first read after start-up is not counted",
+				   strerror(-err));
+		err = 0;
 	}
 	tr->probe = probe;
 	return 0;

@@ -30,6 +30,12 @@ struct tcptop_tracer {
 	int drain_err;
 };
 
+struct bpf_program;
+/* Give existing connections an RX cursor (tracepoint mode). */
+int tcptop_tracer_seed_rx(struct tcptop_tracer *tr, struct bpf_program *prog);
+/* Ring buffer callback: one closed socket's last record. */
+int tcptop_tracer_on_closed(void *ctx, void *data, size_t size);
+
 __attribute__((format(printf, 3, 4)))
 void tcptop_log(const struct tcptop_tracer *tr, enum tcptop_log_level level, const char *fmt,
 		...);
