@@ -12,3 +12,4 @@ include $(srcdir)/tests/cli.mk
 include $(srcdir)/tests/plugin.mk
 include $(srcdir)/tests/bench.mk
 include $(srcdir)/tests/vm.mk
+include $(srcdir)/tests/robust.mk

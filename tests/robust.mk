@@ -1,0 +1,1 @@
+# tests/robust.mk: lifecycle, sanitizers, valgrind, fuzzing, hostile and unprivileged processes
