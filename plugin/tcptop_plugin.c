@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The collectd read plugin: a thin front end over the core.  config parses
+ * <Plugin tcptop>, init loads and attaches the kernel programs, read drains
+ * them and dispatches cumulative DERIVE counters per unit plus a few
+ * self-metrics, shutdown detaches everything.  The logic lives in
+ * plugin_conf.c, plugin_filter.c, plugin_ident.c and plugin_units.c, which
+ * the unit tests link without collectd.
+ *
+ * Only collectd's headers are included here, never our config.h: both
+ * define PACKAGE_NAME and friends.
+ */
+#include "collectd/core/daemon/collectd.h"
+#include "collectd/core/daemon/plugin.h"
+#include "collectd/core/utils/common/common.h"
+
+#include "plugin_conf.h"
+#include "plugin_ident.h"
+#include "plugin_units.h"
+#include "tcptop_core.h"
+
+#define TCPTOP_PLUGIN "tcptop"
+
+/* types.db */
+#define TCPTOP_TYPE_BYTES "tcptop_bytes"
+#define TCPTOP_TYPE_FLOWS "tcptop_flows"
+#define TCPTOP_TYPE_DROPPED "tcptop_dropped"
+#define TCPTOP_TYPE_SECONDS "tcptop_seconds"
+
+static struct tcptop_plugin_conf tcptop_conf;
+static bool tcptop_conf_ready;
+static struct tcptop_tracer *tcptop_tracer;
+static struct tcptop_table *tcptop_flows;
+static struct tcptop_units *tcptop_units;
+/* Self-metrics are DERIVE too, so they are kept as running totals. */
+static uint64_t tcptop_dropped_events[TCPTOP_DROPPED_KINDS];
+static uint64_t tcptop_dropped_bytes[TCPTOP_DROPPED_KINDS];
+/* The last drain error logged, so a persistent failure is logged once. */
+static int tcptop_drain_failing;
+
+/* The core's and the config parser's messages, with the plugin's prefix. */
+static void tcptop_plugin_log(enum tcptop_log_level level, const char *msg, void *ctx)
+{
+	static const int severity[] = {
+		[TCPTOP_LOG_ERROR] = LOG_ERR,
+		[TCPTOP_LOG_WARNING] = LOG_WARNING,
+		[TCPTOP_LOG_INFO] = LOG_INFO,
+		[TCPTOP_LOG_DEBUG] = LOG_DEBUG,
+	};
+
+	(void)ctx;
+	plugin_log((unsigned)level <= TCPTOP_LOG_DEBUG ? severity[level] : LOG_INFO,
+		   TCPTOP_PLUGIN " plugin: %s", msg);
+}
+
+/* The only place that dispatches. */
+static void tcptop_plugin_submit(const char *plugin_instance, const char *type,
+				 const char *type_instance, value_t *values, size_t n)
+{
+	value_list_t vl = VALUE_LIST_INIT;
+
+	vl.values = values;
+	vl.values_len = n;
+	sstrncpy(vl.plugin, TCPTOP_PLUGIN, sizeof(vl.plugin));
+	sstrncpy(vl.plugin_instance, plugin_instance, sizeof(vl.plugin_instance));
+	sstrncpy(vl.type, type, sizeof(vl.type));
+	sstrncpy(vl.type_instance, type_instance, sizeof(vl.type_instance));
+	plugin_dispatch_values(&vl);
+}
+
+/* ---- config ----------------------------------------------------------------- */
+
+/*
+ * Always returns 0: a failing config callback makes collectd 5.12 exit, and
+ * its other plugins with it.  Rejected options make init fail instead.
+ */
+static int tcptop_plugin_config(oconfig_item_t *ci)
+{
+	if (!tcptop_conf_ready) {
+		tcptop_conf_init(&tcptop_conf);
+		tcptop_conf_ready = true;
+	}
+	tcptop_conf_apply(&tcptop_conf, ci, tcptop_plugin_log, NULL);
+	return 0;
+}
+
+/* ---- init ------------------------------------------------------------------- */
+
+static int tcptop_plugin_read(user_data_t *ud);
+static int tcptop_plugin_shutdown(void);
+
+static int tcptop_plugin_start(void)
+{
+	struct tcptop_opts opts = {
+		.probe = tcptop_conf.probe,
+		.max_flows = tcptop_conf.max_flows,
+		.log = tcptop_plugin_log,
+	};
+	size_t linger_max = tcptop_conf.max_flows ? tcptop_conf.max_flows : TCPTOP_DEFAULT_MAX_FLOWS;
+	int err;
+
+	tcptop_filter_pushdown(&tcptop_conf.filter, &opts.pid, &opts.family);
+	/* The core logs one ERROR saying what is missing, or INFO with the mode chosen. */
+	err = tcptop_tracer_open(&opts, &tcptop_tracer);
+	if (err)
+		return err;
+	err = tcptop_table_new(&tcptop_flows);
+	if (!err)
+		err = tcptop_units_new(tcptop_conf.aggregate, tcptop_conf.top_flows, linger_max,
+				       &tcptop_units);
+	if (err) {
+		ERROR(TCPTOP_PLUGIN " plugin: cannot allocate the flow table: %s", STRERROR(-err));
+		return err;
+	}
+	err = plugin_register_complex_read(NULL, TCPTOP_PLUGIN, tcptop_plugin_read,
+					   DOUBLE_TO_CDTIME_T(tcptop_conf.interval), NULL);
+	if (err) {
+		ERROR(TCPTOP_PLUGIN " plugin: registering the read callback failed (%d)", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int tcptop_plugin_init(void)
+{
+	if (tcptop_tracer)
+		return 0;
+	if (!tcptop_conf_ready) {
+		tcptop_conf_init(&tcptop_conf);
+		tcptop_conf_ready = true;
+	}
+	if (tcptop_conf.errors) {
+		ERROR(TCPTOP_PLUGIN " plugin: not started: %u option%s in <Plugin tcptop> rejected (see the errors above)",
+		      tcptop_conf.errors, tcptop_conf.errors == 1 ? " was" : "s were");
+		return -1;
+	}
+	if (tcptop_plugin_start()) {
+		/* Leaves nothing behind; collectd carries on with its other plugins. */
+		tcptop_plugin_shutdown();
+		return -1;
+	}
+	if (tcptop_conf.top_flows)
+		INFO(TCPTOP_PLUGIN " plugin: reporting per %s, the %u busiest and \"other\"",
+		     tcptop_aggregate_name(tcptop_conf.aggregate), tcptop_conf.top_flows);
+	else
+		INFO(TCPTOP_PLUGIN " plugin: reporting per %s",
+		     tcptop_aggregate_name(tcptop_conf.aggregate));
+	return 0;
+}
+
+/* ---- read ------------------------------------------------------------------- */
+
+static void tcptop_plugin_submit_bytes(const struct tcptop_unit *unit)
+{
+	value_t values[] = {
+		{ .derive = (derive_t)unit->rx },
+		{ .derive = (derive_t)unit->tx },
+	};
+
+	tcptop_plugin_submit(unit->id.plugin_instance, TCPTOP_TYPE_BYTES, unit->id.type_instance,
+			     values, 2);
+}
+
+static void tcptop_plugin_submit_gauge(const char *type, const char *type_instance, double v)
+{
+	value_t value = { .gauge = v };
+
+	tcptop_plugin_submit(TCPTOP_IDENT_SELF, type, type_instance, &value, 1);
+}
+
+static void tcptop_plugin_submit_self(const struct tcptop_drain_stats *st, uint64_t read_ns)
+{
+	int k;
+
+	tcptop_plugin_submit_gauge(TCPTOP_TYPE_FLOWS, "sockets", (double)st->live_sockets);
+	tcptop_plugin_submit_gauge(TCPTOP_TYPE_FLOWS, "entries", (double)st->flows);
+	tcptop_plugin_submit_gauge(TCPTOP_TYPE_FLOWS, "reported",
+				   (double)tcptop_units_reported(tcptop_units));
+	tcptop_plugin_submit_gauge(TCPTOP_TYPE_SECONDS, "drain", (double)st->drain_ns / 1e9);
+	tcptop_plugin_submit_gauge(TCPTOP_TYPE_SECONDS, "read", (double)read_ns / 1e9);
+	for (k = 0; k < TCPTOP_DROPPED_KINDS; k++) {
+		value_t values[2];
+
+		tcptop_dropped_events[k] += st->dropped_events_by_kind[k];
+		tcptop_dropped_bytes[k] += st->dropped_bytes_by_kind[k];
+		values[0].derive = (derive_t)tcptop_dropped_events[k];
+		values[1].derive = (derive_t)tcptop_dropped_bytes[k];
+		tcptop_plugin_submit(TCPTOP_IDENT_SELF, TCPTOP_TYPE_DROPPED,
+				     tcptop_drop_kind_name((enum tcptop_drop_kind)k), values, 2);
+	}
+}
+
+static uint64_t tcptop_plugin_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Logs a failing drain once, and its recovery. */
+static void tcptop_plugin_drain_status(int err)
+{
+	if (err && err != tcptop_drain_failing)
+		ERROR(TCPTOP_PLUGIN " plugin: draining the kernel counters failed: %s; what was read is still reported",
+		      STRERROR(-err));
+	else if (!err && tcptop_drain_failing)
+		INFO(TCPTOP_PLUGIN " plugin: draining the kernel counters works again");
+	tcptop_drain_failing = err;
+}
+
+/*
+ * Whatever a drain or fold managed to collect is still reported: those bytes
+ * have left the kernel and exist nowhere else.  Returning 0 keeps collectd
+ * from backing off, which would only let the kernel's queues fill up.
+ */
+static int tcptop_plugin_read(user_data_t *ud)
+{
+	struct tcptop_drain_stats st;
+	uint64_t start = tcptop_plugin_now_ns();
+	size_t i, n;
+	int err;
+
+	(void)ud;
+	if (!tcptop_tracer)
+		return -1;
+	tcptop_plugin_drain_status(tcptop_tracer_drain(tcptop_tracer, tcptop_flows, &st));
+	err = tcptop_units_fold(tcptop_units, tcptop_flows, &tcptop_conf.filter);
+	if (err)
+		ERROR(TCPTOP_PLUGIN " plugin: some flows could not be reported: %s", STRERROR(-err));
+	n = tcptop_units_reported(tcptop_units);
+	for (i = 0; i < n; i++)
+		tcptop_plugin_submit_bytes(tcptop_units_report_at(tcptop_units, i));
+	tcptop_plugin_submit_self(&st, tcptop_plugin_now_ns() - start);
+	return 0;
+}
+
+/* ---- shutdown --------------------------------------------------------------- */
+
+static int tcptop_plugin_shutdown(void)
+{
+	tcptop_tracer_close(tcptop_tracer);
+	tcptop_tracer = NULL;
+	tcptop_table_free(tcptop_flows);
+	tcptop_flows = NULL;
+	tcptop_units_free(tcptop_units);
+	tcptop_units = NULL;
+	memset(tcptop_dropped_events, 0, sizeof(tcptop_dropped_events));
+	memset(tcptop_dropped_bytes, 0, sizeof(tcptop_dropped_bytes));
+	tcptop_drain_failing = 0;
+	if (tcptop_conf_ready)
+		tcptop_conf_free(&tcptop_conf);
+	tcptop_conf_ready = false;
+	return 0;
+}
+
+void module_register(void)
+{
+	plugin_register_complex_config(TCPTOP_PLUGIN, tcptop_plugin_config);
+	plugin_register_init(TCPTOP_PLUGIN, tcptop_plugin_init);
+	plugin_register_shutdown(TCPTOP_PLUGIN, tcptop_plugin_shutdown);
+}
