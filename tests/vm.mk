@@ -1,1 +1,26 @@
-# tests/vm.mk: vm tests
+# tests/vm.mk: exactness per I/O path, on the host and across kernels.
+#
+# tcptop-vm-exact moves bytes through one loopback connection per I/O path
+# (write, sendmsg, writev, MSG_WAITALL, MSG_PEEK, sendfile, splice both ways,
+# non-blocking EAGAIN, 1-byte TCP_NODELAY, MSG_ZEROCOPY, echo; IPv4, IPv6 and
+# v4-mapped) and checks the tracer's count per socket against its own.  Here
+# it runs on the host kernel (tracepoint mode on a locked-down 6.3+ host).
+check_PROGRAMS += tests/vm/tcptop-vm-exact
+tests_vm_tcptop_vm_exact_SOURCES = \
+	tests/vm/vm_exact.h \
+	tests/vm/vm_exact.c \
+	tests/vm/vm_io.c \
+	tests/vm/vm_paths.c \
+	tests/vm/vm_socket.c
+tests_vm_tcptop_vm_exact_LDADD = core/libtcptop.la -lpthread
+TESTS += tests/vm/tcptop-vm-exact
+
+# run-matrix.sh boots Debian's stock 6.1 cloud kernel under qemu (TCG) with
+# tcptop-vm-exact and the live tests (tests/live_*) built statically in an
+# initramfs, and runs them in fentry, kprobe and auto modes.  A VM that does
+# not boot fails the test, never skips it.
+TESTS += tests/vm/run-matrix.sh
+EXTRA_DIST += \
+	tests/vm/run-matrix.sh \
+	tests/vm/init.sh \
+	tests/vm/print-live.mk

@@ -1,0 +1,55 @@
+#!/bin/busybox sh
+# /init of the kernel-matrix VM (see run-matrix.sh).  Runs every line of
+# /tests/plan ("NAME MODE BINARY [ARGS...]") with TCPTOP_PROBE=MODE and
+# TCPTOP_REQUIRE_BPF=1, then powers off.  Everything the harness parses goes
+# to the second serial port, away from kernel messages on the console:
+#   TCPTOP-VM-BOOTED kernel=K
+#   TCPTOP-VM-RESULT test=NAME mode=MODE result=PASS|FAIL|SKIP rc=N
+#   TCPTOP-VM-DONE
+# The test's own output goes there too, each line prefixed with "| ".
+/bin/busybox --install -s /bin
+export PATH=/bin:/tests
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+ip link set lo up
+
+out=/dev/ttyS1
+[ -c "$out" ] || out=/dev/console
+stty -F "$out" raw -echo 2>/dev/null
+
+say() {
+	echo "$*" > "$out"
+}
+
+# Seconds one test may take; a test that runs out is killed and fails.
+limit=$(cat /tests/timeout 2>/dev/null || echo 600)
+
+say "TCPTOP-VM-BOOTED kernel=$(uname -r)"
+while read -r name mode bin args; do
+	case "$name" in ''|'#'*) continue ;; esac
+	say "TCPTOP-VM-START test=$name mode=$mode"
+	cd /tmp
+	# Streamed, so a test that hangs still shows how far it got.
+	# shellcheck disable=SC2086 # args are split on purpose
+	{
+		TCPTOP_PROBE="$mode" TCPTOP_REQUIRE_BPF=1 timeout "$limit" "/tests/$bin" $args 2>&1
+		echo $? > /tmp/rc
+	} | sed 's/^/| /' > "$out"
+	rc=$(cat /tmp/rc)
+	case $rc in
+		0) result=PASS ;;
+		77) result=SKIP ;;
+		*) result=FAIL ;;
+	esac
+	say "TCPTOP-VM-RESULT test=$name mode=$mode result=$result rc=$rc"
+done < /tests/plan
+say "TCPTOP-VM-DONE"
+sync
+poweroff -f

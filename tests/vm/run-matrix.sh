@@ -1,0 +1,279 @@
+#!/bin/bash
+# Kernel matrix: boot Debian's stock cloud kernels under qemu (TCG), with our
+# statically linked live tests in an initramfs, and run them in each attach
+# mode the host cannot use.  The host (locked down) covers tracepoint mode;
+# this covers fentry, kprobe and auto on Debian 12's 6.1 kernel.
+#
+# Exit 0 when every test passed in every mode, 1 otherwise.  A kernel that
+# cannot be fetched or a VM that does not boot or does not finish is a
+# failure, never a skip.  Timing inside TCG means nothing: correctness only.
+#
+# Knobs (environment):
+#   TCPTOP_VM_KERNELS       kernel series to boot, e.g. "6.1 6.12" (default "6.1")
+#   TCPTOP_VM_MODES_<series> modes for one series, dots as underscores
+#                           (default: fentry kprobe auto; 6.3+ adds tracepoint)
+#   TCPTOP_VM_TESTS         names of tests to run (default: all; see --list)
+#   TCPTOP_VM_CACHE         where fetched kernels are kept
+#                           (default ${XDG_CACHE_HOME:-$HOME/.cache}/collectd-tcptop)
+#   TCPTOP_VM_TIMEOUT       seconds for one VM, boot to power-off (default 1800)
+#   TCPTOP_VM_TEST_TIMEOUT  seconds for one test in one mode (default 600)
+#   TCPTOP_VM_SKIP=1        skip the whole matrix (exit 77), for quick local runs
+#   CC                      compiler for the static test binaries (default cc)
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+
+me=vm-matrix
+srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+builddir=${top_builddir:-$(pwd)}
+cache=${TCPTOP_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/collectd-tcptop}
+work=$builddir/tests/vm/work
+CC=${CC:-cc}
+qemu_pid=
+
+say() { echo "$me: $*"; }
+die() { echo "$me: FAIL: $*"; exit 1; }
+
+cleanup() {
+	if [ -n "$qemu_pid" ]; then
+		kill "$qemu_pid" 2>/dev/null
+		wait "$qemu_pid" 2>/dev/null
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+if [ "${TCPTOP_VM_SKIP:-0}" = 1 ]; then
+	say "SKIP: TCPTOP_VM_SKIP=1 is set"
+	exit 77
+fi
+
+# ---- kernels -------------------------------------------------------------------
+
+# Debian's package name for a series: 6.1 -> linux-image-6.1.0-N-cloud-amd64-unsigned,
+# 6.12 -> linux-image-6.12.N+deb12-cloud-amd64-unsigned.
+vm_kernel_regex() {
+	local s=${1//./\\.}
+	echo "^linux-image-${s}\.[0-9]+(-[0-9]+|\+deb[0-9]+)-cloud-amd64-unsigned\$"
+}
+
+vm_newest_package() {
+	apt-cache search --names-only '^linux-image-.*-cloud-amd64-unsigned$' 2>/dev/null |
+		awk '{print $1}' | grep -E "$(vm_kernel_regex "$1")" | sort -V | tail -n 1
+}
+
+vm_cached_vmlinuz() {
+	ls "$cache/kernels/$1"/boot/vmlinuz-* 2>/dev/null | head -n 1
+}
+
+# Prints the vmlinuz of the newest kernel of a series, fetching it once.
+vm_fetch_kernel() {
+	local series=$1 pkg tmp vmlinuz deb
+	pkg=$(vm_newest_package "$series")
+	if [ -z "$pkg" ] && [ "$(id -u)" = 0 ]; then
+		say "no $series cloud kernel in the package lists; running apt-get update" >&2
+		apt-get update -q >&2 || true
+		pkg=$(vm_newest_package "$series")
+	fi
+	if [ -z "$pkg" ]; then
+		# Offline, but fetched before: use the newest we have.
+		pkg=$(ls "$cache/kernels" 2>/dev/null | grep -E "$(vm_kernel_regex "$series")" | sort -V | tail -n 1)
+		[ -n "$pkg" ] && say "apt knows no $series cloud kernel; using cached $pkg" >&2
+	fi
+	[ -n "$pkg" ] || { say "cannot find a Debian $series cloud kernel package (apt-get update?)" >&2; return 1; }
+	vmlinuz=$(vm_cached_vmlinuz "$pkg")
+	if [ -z "$vmlinuz" ]; then
+		say "fetching $pkg into $cache" >&2
+		mkdir -p "$cache/kernels" || return 1
+		tmp=$(mktemp -d "$cache/kernels/.fetch.XXXXXX") || return 1
+		# apt drops privileges to _apt for downloads; let it write here.
+		chmod 0755 "$tmp"
+		if ! (cd "$tmp" && apt-get download -q "$pkg" >&2 2>"$tmp/apt.err"); then
+			cat "$tmp/apt.err" >&2
+			rm -rf "$tmp"
+			say "apt-get download $pkg failed" >&2
+			return 1
+		fi
+		deb=$(ls "$tmp"/*.deb | head -n 1)
+		if ! dpkg -x "$deb" "$tmp/root" >&2; then
+			rm -rf "$tmp"
+			say "dpkg -x $deb failed" >&2
+			return 1
+		fi
+		rm -rf "$cache/kernels/$pkg"
+		mv "$tmp/root" "$cache/kernels/$pkg" && rm -rf "$tmp"
+		vmlinuz=$(vm_cached_vmlinuz "$pkg")
+	fi
+	[ -n "$vmlinuz" ] || { say "$pkg holds no boot/vmlinuz-*" >&2; return 1; }
+	echo "$vmlinuz"
+}
+
+# ---- static test binaries ----------------------------------------------------------
+
+static_libs="-lbpf -lelf -lz -pthread"
+
+# What make knows: "VM-PROGRAM name: sources | link flags" (see print-live.mk).
+vm_programs() {
+	make -s --no-print-directory -C "$builddir" -f Makefile \
+		-f "$srcdir/tests/vm/print-live.mk" vm-print-live 2>/dev/null |
+		sed -n 's/^VM-PROGRAM //p'
+}
+
+# C sources of a word list, as paths: in the source tree, else generated in the build tree.
+vm_c_files() {
+	local f
+	for f in "$@"; do
+		case $f in *.c) ;; *) continue ;; esac
+		if [ -f "$srcdir/$f" ]; then echo "$srcdir/$f"; else echo "$builddir/$f"; fi
+	done
+}
+
+vm_cc_static() {
+	# Sanitizers cannot link statically; the VM does not need them.
+	# shellcheck disable=SC2086 # word lists on purpose
+	$CC -static -O2 -g -Wall -Wextra -Werror \
+		-I "$srcdir/core" -I "$srcdir/bpf" -I "$srcdir/tests" -I "$srcdir/tests/vm" \
+		-I "$builddir/bpf" -I "$builddir" -I "$builddir/tests" \
+		"$@" $static_libs
+}
+
+# Prints "name binary args", one per test: what the VM runs in each mode.
+vm_build_tests() {
+	local bin=$work/initramfs/tests programs core line prog srcs flags name
+	mkdir -p "$bin" || return 1
+	make -s -C "$builddir" bpf/tcptop.skel.h >&2 || return 1
+	programs=$(vm_programs)
+	core=$(echo "$programs" | sed -n 's/^core: \([^|]*\)|.*/\1/p')
+	# shellcheck disable=SC2086
+	core=$(vm_c_files $core)
+	[ -n "$core" ] || { say "make did not tell the core library's sources" >&2; return 1; }
+	# shellcheck disable=SC2086
+	vm_cc_static -o "$bin/tcptop-vm-exact" "$srcdir"/tests/vm/vm_exact.c "$srcdir"/tests/vm/vm_io.c \
+		"$srcdir"/tests/vm/vm_paths.c "$srcdir"/tests/vm/vm_socket.c $core >&2 || return 1
+	echo "vm-exact tcptop-vm-exact"
+	# The core's live tests (tests/live_*), rebuilt static from the sources make knows.
+	echo "$programs" | grep '^tests/live_' | while read -r line; do
+		prog=${line%%:*}
+		srcs=${line#*: }
+		flags=${srcs#*|}
+		srcs=${srcs%%|*}
+		name=$(basename "$prog")
+		# shellcheck disable=SC2086
+		if vm_cc_static -o "$bin/$name" $(vm_c_files $srcs) $core $flags >&2; then
+			echo "$name $name"
+		else
+			say "cannot build $prog statically" >&2
+			echo "$name BUILD-FAILED"
+		fi
+	done
+}
+
+vm_make_initramfs() {
+	local root=$work/initramfs busybox
+	busybox=$(command -v busybox || echo /bin/busybox)
+	[ -x "$busybox" ] || { say "busybox is missing (apt-get install busybox-static)"; return 1; }
+	LC_ALL=C readelf -l "$busybox" 2>/dev/null | grep -q INTERP &&
+		{ say "$busybox is dynamically linked (apt-get install busybox-static)"; return 1; }
+	mkdir -p "$root"/bin "$root"/proc "$root"/sys "$root"/dev "$root"/tmp || return 1
+	cp "$busybox" "$root/bin/busybox" && cp "$srcdir/tests/vm/init.sh" "$root/init" &&
+		chmod 0755 "$root/init" || return 1
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.cpio.gz"
+}
+
+# ---- one VM ------------------------------------------------------------------------
+
+# Boots vmlinuz with the initramfs and fills $work/<series>.{console,results}.
+vm_boot() {
+	local vmlinuz=$1 tag=$2 limit=${TCPTOP_VM_TIMEOUT:-1800} rc
+	command -v qemu-system-x86_64 > /dev/null ||
+		{ say "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"; return 1; }
+	rm -f "$work/$tag.console" "$work/$tag.results"
+	# TCG, not KVM: KVM is not usable here, and correctness is all we want.
+	timeout -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 \
+		-display none -monitor none -no-reboot \
+		-serial "file:$work/$tag.console" -serial "file:$work/$tag.results" \
+		-kernel "$vmlinuz" -initrd "$work/initramfs.cpio.gz" \
+		-append "console=ttyS0 quiet panic=-1 oops=panic" < /dev/null &
+	qemu_pid=$!
+	wait "$qemu_pid"
+	rc=$?
+	qemu_pid=
+	[ "$rc" = 124 ] && say "$tag: the VM did not finish within ${limit}s"
+	return 0
+}
+
+# Checks one VM's results against the plan; prints a summary, returns 1 on any failure.
+vm_check() {
+	local tag=$1 modes=$2 plan=$3 res=$work/$tag.results bad=0 name bin mode line
+	if [ ! -s "$res" ] || ! grep -q '^TCPTOP-VM-BOOTED' "$res"; then
+		say "$tag: FAIL: the VM did not boot; console:"
+		tail -n 40 "$work/$tag.console" 2>/dev/null | tr -d '\r' | sed 's/^/  /'
+		return 1
+	fi
+	tr -d '\r' < "$res" | sed 's/^/  /'
+	while read -r name bin _; do
+		for mode in $modes; do
+			if [ "$bin" = BUILD-FAILED ]; then
+				echo "TCPTOP-VM-RESULT kernel=$tag test=$name mode=$mode result=FAIL (not built)"
+				bad=1
+				continue
+			fi
+			line=$(tr -d '\r' < "$res" | grep -E "^TCPTOP-VM-RESULT test=$name mode=$mode " | tail -n 1)
+			if [ -z "$line" ]; then
+				echo "TCPTOP-VM-RESULT kernel=$tag test=$name mode=$mode result=FAIL (no result: VM died or timed out)"
+				bad=1
+				continue
+			fi
+			echo "${line/TCPTOP-VM-RESULT /TCPTOP-VM-RESULT kernel=$tag }"
+			case $line in *result=PASS*|*result=SKIP*) ;; *) bad=1 ;; esac
+		done
+	done < "$plan"
+	if ! tr -d '\r' < "$res" | grep -q '^TCPTOP-VM-DONE'; then
+		say "$tag: the VM never reached the end of its plan; console tail:"
+		tail -n 40 "$work/$tag.console" 2>/dev/null | tr -d '\r' | sed 's/^/  /'
+		bad=1
+	fi
+	return $bad
+}
+
+vm_default_modes() {
+	case $1 in
+		6.[3-9]|6.[1-9][0-9]|[7-9].*) echo "tracepoint fentry kprobe auto" ;;
+		*) echo "fentry kprobe auto" ;;
+	esac
+}
+
+# ---- main --------------------------------------------------------------------------
+
+rm -rf "$work"
+mkdir -p "$work" || die "cannot create $work"
+tests=$(vm_build_tests) || die "cannot build the static test binaries"
+if [ -n "${TCPTOP_VM_TESTS:-}" ]; then
+	tests=$(echo "$tests" | while read -r name rest; do
+		case " $TCPTOP_VM_TESTS " in *" $name "*) echo "$name $rest" ;; esac
+	done)
+fi
+[ -n "$tests" ] || die "no test to run"
+echo "$tests" > "$work/tests"
+echo "${TCPTOP_VM_TEST_TIMEOUT:-600}" > "$work/initramfs/tests/timeout"
+
+status=0
+for series in ${TCPTOP_VM_KERNELS:-6.1}; do
+	var=TCPTOP_VM_MODES_${series//./_}
+	modes=${!var:-$(vm_default_modes "$series")}
+	vmlinuz=$(vm_fetch_kernel "$series") || { say "FAIL: no $series kernel"; status=1; continue; }
+	tag=$(basename "$vmlinuz" | sed 's/^vmlinuz-//')
+	echo "$tests" | while read -r name bin args; do
+		for mode in $modes; do
+			[ "$bin" = BUILD-FAILED ] || echo "$name $mode $bin $args"
+		done
+	done > "$work/initramfs/tests/plan"
+	vm_make_initramfs || { say "FAIL: cannot build the initramfs"; status=1; break; }
+	say "booting $tag ($vmlinuz) for: $(echo "$tests" | awk '{print $1}' | tr '\n' ' ')in modes: $modes"
+	start=$(date +%s)
+	vm_boot "$vmlinuz" "$tag"
+	say "$tag: VM ran $(( $(date +%s) - start ))s"
+	vm_check "$tag" "$modes" "$work/tests" || status=1
+done
+
+[ "$status" = 0 ] && say "PASS" || say "FAIL"
+exit "$status"
