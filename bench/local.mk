@@ -1,1 +1,45 @@
-# bench: filled in by the bench work
+# Benchmarks (issue 5).  `make bench` builds and runs them all (bench/run.sh);
+# `make check` builds them too, and tests/bench.mk runs each once with tiny sizes.
+# Results and the exact commands belong in BENCHMARKS.md.
+
+BENCH_PROGS = \
+	bench/tcptop-bench-event
+check_PROGRAMS += $(BENCH_PROGS)
+
+# Shared helpers: clocks and medians, program statistics, loopback traffic.
+check_LTLIBRARIES += bench/libtcptopbench.la
+bench_libtcptopbench_la_SOURCES = \
+	bench/bench_util.c bench/bench_util.h \
+	bench/bench_net.c bench/bench_net.h \
+	bench/bench_peer.c bench/bench_peer.h
+bench_libtcptopbench_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBBPF_CFLAGS)
+
+BENCH_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/bench $(LIBBPF_CFLAGS)
+BENCH_LDADD = bench/libtcptopbench.la core/libtcptop.la $(LIBBPF_LIBS) $(LIBELF_LIBS) \
+	$(ZLIB_LIBS) -lm
+
+bench_tcptop_bench_event_SOURCES = bench/bench_event.c bench/bench_hooks.c bench/bench_hooks.h
+nodist_bench_tcptop_bench_event_SOURCES = bench/bench_empty.skel.h
+bench_tcptop_bench_event_CPPFLAGS = $(BENCH_CPPFLAGS)
+bench_tcptop_bench_event_LDADD = $(BENCH_LDADD)
+
+# Empty programs on the same hooks, compiled exactly like bpf/tcptop.bpf.o.
+bench/bench_empty.bpf.o: $(top_srcdir)/bench/empty.bpf.c
+	$(AM_V_GEN)$(MKDIR_P) bench && \
+	$(BPF_CLANG) -g -O2 -Wall -Werror -target bpf -mcpu=v3 $(BPF_CPPFLAGS) \
+		-c $(top_srcdir)/bench/empty.bpf.c -o $@.new && mv $@.new $@
+
+bench/bench_empty.skel.h: bench/bench_empty.bpf.o
+	$(AM_V_GEN)$(BPFTOOL) gen skeleton bench/bench_empty.bpf.o name bench_empty > $@.new && \
+		mv $@.new $@
+
+# Only the event benchmark includes the skeleton; build it before compiling that.
+bench/tcptop_bench_event-bench_hooks.$(OBJEXT): bench/bench_empty.skel.h
+
+CLEANFILES += bench/bench_empty.bpf.o bench/bench_empty.bpf.o.new bench/bench_empty.skel.h \
+	bench/bench_empty.skel.h.new
+EXTRA_DIST += bench/empty.bpf.c bench/run.sh bench/smoke.sh
+
+bench: $(BENCH_PROGS)
+	$(SHELL) $(top_srcdir)/bench/run.sh '$(abs_top_builddir)'
+.PHONY: bench

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the benchmarks: clocks, sample series (median and
+ * spread), BPF program statistics, process memory and resource limits.
+ * Benchmarks print; these helpers only return 0 or -errno.
+ */
+#ifndef TCPTOP_BENCH_UTIL_H
+#define TCPTOP_BENCH_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tcptop_core.h"
+
+/* Exit status of a benchmark that cannot load BPF: skip, or fail when BPF is required. */
+int bench_exit_no_bpf(void);
+
+uint64_t bench_now_ns(void);
+void bench_sleep_ms(unsigned ms);
+
+/* ---- sample series -------------------------------------------------------- */
+
+struct bench_series {
+	double *v;
+	size_t n;
+	size_t cap;
+};
+
+int bench_series_add(struct bench_series *s, double x);
+void bench_series_free(struct bench_series *s);
+/* q in [0, 1], linear interpolation between order statistics; NAN when empty. */
+double bench_series_quantile(const struct bench_series *s, double q);
+double bench_series_median(const struct bench_series *s);
+double bench_series_min(const struct bench_series *s);
+double bench_series_max(const struct bench_series *s);
+
+/* ---- BPF programs ------------------------------------------------------------ */
+
+#define BENCH_PROG_NAME_LEN 16
+
+struct bench_prog {
+	uint32_t id;
+	char name[BENCH_PROG_NAME_LEN];
+	uint64_t run_time_ns;
+	uint64_t run_cnt;
+};
+
+/*
+ * Programs held open by process pid (0: this process) whose name starts with
+ * prefix ("" for all).  Ownership through /proc/PID/fd keeps us clear of the
+ * same programs loaded by somebody else's tracer at the same time.
+ */
+int bench_progs_of_pid(pid_t pid, const char *prefix, struct bench_prog *out, int max,
+		       int *count);
+/* Refresh run_time_ns and run_cnt of p (by id). */
+int bench_prog_refresh(struct bench_prog *p);
+/* Same for a program fd we hold. */
+int bench_prog_from_fd(int fd, struct bench_prog *p);
+
+/* Sum of the memlock lines of the BPF maps process pid holds (0: this process). */
+int bench_maps_memlock(pid_t pid, const char *name_prefix, uint64_t *bytes, int *nmaps);
+
+/* ---- processes ---------------------------------------------------------------- */
+
+/* VmRSS / VmHWM of pid (0: this process), in KiB. */
+long bench_rss_kb(pid_t pid);
+long bench_hwm_kb(pid_t pid);
+/* Raise RLIMIT_NOFILE (soft and hard) to at least want. */
+int bench_raise_nofile(uint64_t want);
+/* Read / write an integer sysctl such as "net/core/somaxconn". */
+int bench_sysctl_get(const char *name, long *val);
+int bench_sysctl_set(const char *name, long val);
+
+/* Log callback for the core: warnings and errors to stderr, prefixed. */
+void bench_core_log(enum tcptop_log_level level, const char *msg, void *ctx);
+
+/*
+ * Bytes this drain (deltas) of the table entries of process tgid whose local
+ * port is lport (0: any port).  entries counts the matching entries.
+ */
+void bench_table_sum(struct tcptop_table *t, uint32_t tgid, uint16_t lport, uint64_t *tx,
+		     uint64_t *rx, size_t *entries);
+
+/* Parse "1000,10000" style lists; returns the count or -EINVAL. */
+int bench_parse_list(const char *s, long *out, int max);
+
+#endif
