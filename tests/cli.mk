@@ -29,3 +29,8 @@ tests_check_cli_json_SOURCES = tests/check_cli_json.c $(CLI_CHECK_FIXTURE)
 tests_check_cli_json_CFLAGS = $(CLI_CHECK_CFLAGS)
 tests_check_cli_json_LDADD = $(CLI_CHECK_LDADD)
 endif
+
+# End to end: installs with DESTDIR and runs the installed tcptop against
+# tests/tcptop-traffic (live parts skip without BPF unless TCPTOP_REQUIRE_BPF=1).
+TESTS += tests/cli_e2e.sh
+EXTRA_DIST += tests/cli_e2e.sh tests/cli_e2e_check.py
