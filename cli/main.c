@@ -152,9 +152,10 @@ static int tcptop_main_print(const struct tcptop_args *a, struct tcptop_rows *ro
 	struct tm tm;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	scr.nrows = tcptop_main_limit(a, &scr, tty);
-	if (a->json)
+	if (a->json) {
+		scr.nrows = tcptop_main_limit(a, &scr, tty);
 		return tcptop_json_print(stdout, &now, rows->v, scr.nrows, stats);
+	}
 	if (!a->nosummary) {
 		if (!localtime_r(&now.tv_sec, &tm) || !strftime(clock, sizeof(clock), "%H:%M:%S", &tm))
 			strcpy(clock, "??:??:??");
@@ -162,6 +163,8 @@ static int tcptop_main_print(const struct tcptop_args *a, struct tcptop_rows *ro
 		scr.clock = clock;
 		scr.loadavg = loadavg;
 	}
+	/* After the summary is known: fitting the terminal counts its line. */
+	scr.nrows = tcptop_main_limit(a, &scr, tty);
 	return tcptop_screen_print(stdout, &scr);
 }
 

@@ -97,9 +97,22 @@ static void tcptop_screen_drops(FILE *out, const struct tcptop_drain_stats *st)
 	fputs(sep[0] == ';' ? ")\n" : "\n", out);
 }
 
+/*
+ * Without clearing, a blank line goes before the summary (or drops) line, as
+ * in the original.  Sections start with their own blank line, so with -S a
+ * second one would only double the gap.
+ */
+static bool tcptop_screen_separated(const struct tcptop_screen *s)
+{
+	return s->clock || tcptop_screen_dropped(s);
+}
+
 int tcptop_screen_print(FILE *out, const struct tcptop_screen *s)
 {
-	fputs(s->clear ? TCPTOP_SCREEN_CLEAR : "\n", out);
+	if (s->clear)
+		fputs(TCPTOP_SCREEN_CLEAR, out);
+	else if (tcptop_screen_separated(s))
+		fputc('\n', out);
 	if (s->clock) {
 		const char *la = s->loadavg ? s->loadavg : "";
 		size_t n = strcspn(la, "\n");
@@ -123,7 +136,8 @@ size_t tcptop_screen_fit(const struct tcptop_screen *s, size_t height)
 	if (!height)
 		return s->nrows;
 	/* The cursor's line after the last row must stay on screen too. */
-	fixed = 1 + (s->clear ? 0 : 1) + (s->clock ? 1 : 0) + (tcptop_screen_dropped(s) ? 1 : 0);
+	fixed = 1 + (!s->clear && tcptop_screen_separated(s) ? 1 : 0) + (s->clock ? 1 : 0) +
+		(tcptop_screen_dropped(s) ? 1 : 0);
 	for (k = 0; k < s->nrows; k++) {
 		bool next_v4 = v4 || s->rows[k]->family == AF_INET;
 		bool next_v6 = v6 || s->rows[k]->family != AF_INET;

@@ -2,7 +2,7 @@
 /*
  * The text screen of one interval, in the original tool's layout:
  *
- *	<clear screen, or a blank line with -C>
+ *	<clear screen; with -C a blank line, unless -S leaves no summary line>
  *	HH:MM:SS loadavg: <contents of /proc/loadavg>		(not with -S)
  *	DROPPED this interval: ...				(only when there were drops)
  *
@@ -27,7 +27,7 @@
 #define TCPTOP_SCREEN_CLEAR "\033[H\033[2J"
 
 struct tcptop_screen {
-	bool clear;				/* clear first; otherwise a blank line separates intervals */
+	bool clear;				/* clear first; otherwise blank lines separate intervals */
 	const char *clock;			/* "HH:MM:SS"; NULL: no summary line (-S) */
 	const char *loadavg;			/* /proc/loadavg, trailing newline optional */
 	const struct tcptop_drain_stats *stats;	/* for the drops line; NULL: none */

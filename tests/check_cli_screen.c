@@ -110,8 +110,20 @@ END_TEST
 START_TEST(test_no_rows)
 {
 	ck_assert_str_eq(render(), "\n" SUMMARY);
+	/* -C -S and nothing happened: nothing to print. */
 	scr.clock = NULL;
-	ck_assert_str_eq(render(), "\n");
+	ck_assert_str_eq(render(), "");
+}
+END_TEST
+
+/* -C -S: one blank line between intervals, not two. */
+START_TEST(test_noclear_nosummary)
+{
+	fixture_add(t, 1, "10.1.2.3", 1, "10.3.2.1", 2, 5, "x", 1, 1);
+	scr.clock = NULL;
+	ck_assert_str_eq(render(),
+			 "\n" H4
+			 "5       x               10.1.2.3:1            10.3.2.1:2                 0      0\n");
 }
 END_TEST
 
@@ -238,6 +250,8 @@ START_TEST(test_fit_v4)
 	ck_assert_uint_eq(tcptop_screen_fit(&scr, 25), 21);
 	scr.clock = NULL;	/* -S */
 	ck_assert_uint_eq(tcptop_screen_fit(&scr, 25), 22);
+	scr.clear = false;	/* -C -S: the section's blank line is the only separator */
+	ck_assert_uint_eq(tcptop_screen_fit(&scr, 25), 22);
 }
 END_TEST
 
@@ -362,6 +376,7 @@ static Suite *screen_suite(void)
 	tcase_add_test(tc, test_both_sections);
 	tcase_add_test(tc, test_v4_mapped);
 	tcase_add_test(tc, test_no_rows);
+	tcase_add_test(tc, test_noclear_nosummary);
 	tcase_add_test(tc, test_clear_and_nosummary);
 	tcase_add_test(tc, test_kb_rounding);
 	tcase_add_test(tc, test_long_v6);
