@@ -130,8 +130,9 @@ static int tcptop_plugin_init(void)
 		tcptop_conf_ready = true;
 	}
 	if (tcptop_conf.errors) {
-		ERROR(TCPTOP_PLUGIN " plugin: not started: %u option%s in <Plugin tcptop> rejected (see the errors above)",
-		      tcptop_conf.errors, tcptop_conf.errors == 1 ? " was" : "s were");
+		ERROR(TCPTOP_PLUGIN " plugin: not started: %u option%s in <Plugin tcptop> %s rejected (see the errors above)",
+		      tcptop_conf.errors, tcptop_conf.errors == 1 ? "" : "s",
+		      tcptop_conf.errors == 1 ? "was" : "were");
 		return -1;
 	}
 	if (tcptop_plugin_start()) {

@@ -1,1 +1,49 @@
-# tests/plugin.mk: plugin tests
+# tests/plugin.mk: the collectd plugin.  Unit suites link the plugin's own
+# modules (plugin/libtcptop_plugin.la); the glue suite also compiles the
+# collectd glue against stubs of the daemon (tests/collectd_stubs.c) and a
+# fake tracer, so none of them needs collectd or BPF.
+if HAVE_CHECK
+PLUGIN_CHECK_TESTS = \
+	tests/check_plugin_ident \
+	tests/check_plugin_filter \
+	tests/check_plugin_conf \
+	tests/check_plugin_units \
+	tests/check_plugin_glue
+check_PROGRAMS += $(PLUGIN_CHECK_TESTS)
+TESTS += $(PLUGIN_CHECK_TESTS)
+
+PLUGIN_CHECK_CPPFLAGS = $(AM_CPPFLAGS) $(COLLECTD_CPPFLAGS) -I$(top_srcdir)/plugin -I$(top_srcdir)/tests
+PLUGIN_CHECK_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+PLUGIN_CHECK_LDADD = plugin/libtcptop_plugin.la core/libtcptop.la $(CHECK_LIBS)
+
+tests_check_plugin_ident_SOURCES = tests/check_plugin_ident.c
+tests_check_plugin_ident_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
+tests_check_plugin_ident_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
+tests_check_plugin_ident_LDADD = $(PLUGIN_CHECK_LDADD)
+
+tests_check_plugin_filter_SOURCES = tests/check_plugin_filter.c
+tests_check_plugin_filter_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
+tests_check_plugin_filter_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
+tests_check_plugin_filter_LDADD = $(PLUGIN_CHECK_LDADD)
+
+tests_check_plugin_conf_SOURCES = tests/check_plugin_conf.c
+tests_check_plugin_conf_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
+tests_check_plugin_conf_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
+tests_check_plugin_conf_LDADD = $(PLUGIN_CHECK_LDADD)
+
+tests_check_plugin_units_SOURCES = tests/check_plugin_units.c
+tests_check_plugin_units_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
+tests_check_plugin_units_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
+tests_check_plugin_units_LDADD = $(PLUGIN_CHECK_LDADD)
+
+# The table and formatting code come as sources: the core library would also
+# bring the real tracer, which the suite replaces with a fake.
+tests_check_plugin_glue_SOURCES = \
+	tests/check_plugin_glue.c \
+	tests/collectd_stubs.h tests/collectd_stubs.c \
+	plugin/tcptop_plugin.c \
+	core/flow_table.c core/flow_format.c
+tests_check_plugin_glue_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
+tests_check_plugin_glue_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
+tests_check_plugin_glue_LDADD = plugin/libtcptop_plugin.la $(CHECK_LIBS)
+endif

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Every <Plugin tcptop> option, good and bad, on hand-built config trees. */
+#include <check.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "plugin_conf.h"
+
+static struct tcptop_plugin_conf conf;
+static char last_msg[512];
+static int nmsgs;
+
+static void capture(enum tcptop_log_level level, const char *msg, void *ctx)
+{
+	(void)ctx;
+	ck_assert_int_eq(level, TCPTOP_LOG_ERROR);
+	snprintf(last_msg, sizeof(last_msg), "%s", msg);
+	nmsgs++;
+}
+
+static void setup(void)
+{
+	tcptop_conf_init(&conf);
+	last_msg[0] = '\0';
+	nmsgs = 0;
+}
+
+static void teardown(void)
+{
+	tcptop_conf_free(&conf);
+}
+
+static oconfig_value_t S(const char *s)
+{
+	oconfig_value_t v = { .type = OCONFIG_TYPE_STRING };
+
+	v.value.string = (char *)s;
+	return v;
+}
+
+static oconfig_value_t N(double d)
+{
+	oconfig_value_t v = { .type = OCONFIG_TYPE_NUMBER };
+
+	v.value.number = d;
+	return v;
+}
+
+static oconfig_value_t B(int b)
+{
+	oconfig_value_t v = { .type = OCONFIG_TYPE_BOOLEAN };
+
+	v.value.boolean = b;
+	return v;
+}
+
+/* Applies `key v...` in its own <Plugin tcptop> block; returns the errors it added. */
+static unsigned apply(const char *key, int n, ...)
+{
+	oconfig_value_t vals[8];
+	oconfig_item_t child = { .key = (char *)key, .values = vals, .values_num = n };
+	oconfig_value_t name = S("tcptop");
+	oconfig_item_t block = { .key = "Plugin", .values = &name, .values_num = 1,
+				 .children = &child, .children_num = 1 };
+	unsigned before = conf.errors;
+	va_list ap;
+	int i;
+
+	ck_assert_int_le(n, 8);
+	va_start(ap, n);
+	for (i = 0; i < n; i++)
+		vals[i] = va_arg(ap, oconfig_value_t);
+	va_end(ap);
+	child.parent = &block;
+	tcptop_conf_apply(&conf, &block, capture, NULL);
+	return conf.errors - before;
+}
+
+/* The option was rejected with one ERROR naming it. */
+static void assert_rejected(unsigned errors, const char *key)
+{
+	char named[64];
+
+	ck_assert_uint_eq(errors, 1);
+	snprintf(named, sizeof(named), "`%s'", key);
+	ck_assert_msg(strstr(last_msg, named), "\"%s\" does not name %s", last_msg, named);
+}
+
+START_TEST(test_defaults)
+{
+	ck_assert_int_eq(conf.probe, TCPTOP_PROBE_AUTO);
+	ck_assert_int_eq(conf.aggregate, TCPTOP_AGGREGATE_FLOW);
+	ck_assert_uint_eq(conf.top_flows, 0);
+	ck_assert_uint_eq(conf.max_flows, 0);
+	ck_assert(conf.interval == 0);
+	ck_assert_uint_eq(conf.filter.npids + conf.filter.nprocs + conf.filter.nlports +
+				  conf.filter.nrports, 0);
+	ck_assert_uint_eq(conf.filter.families, 0);
+	ck_assert(!conf.filter.ignore_loopback && !conf.filter.ignore_selected);
+	ck_assert_uint_eq(conf.errors, 0);
+	/* An empty block is fine too. */
+	{
+		oconfig_value_t name = S("tcptop");
+		oconfig_item_t block = { .key = "Plugin", .values = &name, .values_num = 1 };
+
+		tcptop_conf_apply(&conf, &block, capture, NULL);
+		ck_assert_uint_eq(conf.errors, 0);
+	}
+}
+END_TEST
+
+START_TEST(test_probe)
+{
+	ck_assert_uint_eq(apply("Probe", 1, S("tracepoint")), 0);
+	ck_assert_int_eq(conf.probe, TCPTOP_PROBE_TRACEPOINT);
+	ck_assert_uint_eq(apply("Probe", 1, S("fentry")), 0);
+	ck_assert_int_eq(conf.probe, TCPTOP_PROBE_FENTRY);
+	ck_assert_uint_eq(apply("probe", 1, S("KPROBE")), 0);
+	ck_assert_int_eq(conf.probe, TCPTOP_PROBE_KPROBE);
+	ck_assert_uint_eq(apply("Probe", 1, S("auto")), 0);
+	ck_assert_int_eq(conf.probe, TCPTOP_PROBE_AUTO);
+
+	assert_rejected(apply("Probe", 1, S("ebpf")), "Probe");
+	ck_assert_ptr_nonnull(strstr(last_msg, "\"ebpf\""));
+	assert_rejected(apply("Probe", 1, S("tracepointtracepointtracepointtracepoint")), "Probe");
+	assert_rejected(apply("Probe", 1, N(3)), "Probe");
+	assert_rejected(apply("Probe", 1, B(1)), "Probe");
+	assert_rejected(apply("Probe", 2, S("auto"), S("kprobe")), "Probe");
+	assert_rejected(apply("Probe", 0), "Probe");
+	ck_assert_int_eq(conf.probe, TCPTOP_PROBE_AUTO);
+}
+END_TEST
+
+START_TEST(test_aggregate)
+{
+	ck_assert_uint_eq(apply("Aggregate", 1, S("process")), 0);
+	ck_assert_int_eq(conf.aggregate, TCPTOP_AGGREGATE_PROCESS);
+	ck_assert_uint_eq(apply("Aggregate", 1, S("local_port")), 0);
+	ck_assert_int_eq(conf.aggregate, TCPTOP_AGGREGATE_LOCAL_PORT);
+	ck_assert_uint_eq(apply("Aggregate", 1, S("Remote_Host")), 0);
+	ck_assert_int_eq(conf.aggregate, TCPTOP_AGGREGATE_REMOTE_HOST);
+	ck_assert_uint_eq(apply("Aggregate", 1, S("flow")), 0);
+	ck_assert_int_eq(conf.aggregate, TCPTOP_AGGREGATE_FLOW);
+
+	assert_rejected(apply("Aggregate", 1, S("host")), "Aggregate");
+	assert_rejected(apply("Aggregate", 1, N(1)), "Aggregate");
+	assert_rejected(apply("Aggregate", 2, S("flow"), S("process")), "Aggregate");
+}
+END_TEST
+
+START_TEST(test_top_flows)
+{
+	ck_assert_uint_eq(apply("TopFlows", 1, N(1)), 0);
+	ck_assert_uint_eq(conf.top_flows, 1);
+	ck_assert_uint_eq(apply("TopFlows", 1, N(1000000)), 0);
+	ck_assert_uint_eq(conf.top_flows, 1000000);
+	ck_assert_uint_eq(apply("topflows", 1, S("25")), 0);
+	ck_assert_uint_eq(conf.top_flows, 25);
+
+	assert_rejected(apply("TopFlows", 1, N(0)), "TopFlows");
+	assert_rejected(apply("TopFlows", 1, N(-3)), "TopFlows");
+	ck_assert_ptr_nonnull(strstr(last_msg, "-3"));
+	assert_rejected(apply("TopFlows", 1, N(2.5)), "TopFlows");
+	assert_rejected(apply("TopFlows", 1, N(1000001)), "TopFlows");
+	assert_rejected(apply("TopFlows", 1, S("ten")), "TopFlows");
+	assert_rejected(apply("TopFlows", 1, S("10x")), "TopFlows");
+	assert_rejected(apply("TopFlows", 1, S("-1")), "TopFlows");
+	assert_rejected(apply("TopFlows", 1, S("")), "TopFlows");
+	assert_rejected(apply("TopFlows", 1, B(1)), "TopFlows");
+	assert_rejected(apply("TopFlows", 1, N(1e300)), "TopFlows");
+	ck_assert_uint_eq(conf.top_flows, 25);
+}
+END_TEST
+
+START_TEST(test_max_flows)
+{
+	ck_assert_uint_eq(apply("MaxFlows", 1, N(1)), 0);
+	ck_assert_uint_eq(conf.max_flows, 1);
+	ck_assert_uint_eq(apply("MaxFlows", 1, N(TCPTOP_MAX_FLOWS_LIMIT)), 0);
+	ck_assert_uint_eq(conf.max_flows, TCPTOP_MAX_FLOWS_LIMIT);
+
+	assert_rejected(apply("MaxFlows", 1, N(0)), "MaxFlows");
+	assert_rejected(apply("MaxFlows", 1, N(TCPTOP_MAX_FLOWS_LIMIT + 1.0)), "MaxFlows");
+	assert_rejected(apply("MaxFlows", 1, S("lots")), "MaxFlows");
+	assert_rejected(apply("MaxFlows", 1, S("99999999999999999999999")), "MaxFlows");
+}
+END_TEST
+
+START_TEST(test_interval)
+{
+	ck_assert_uint_eq(apply("Interval", 1, N(0.5)), 0);
+	ck_assert(conf.interval == 0.5);
+	ck_assert_uint_eq(apply("Interval", 1, N(10)), 0);
+	ck_assert(conf.interval == 10);
+
+	assert_rejected(apply("Interval", 1, N(0)), "Interval");
+	assert_rejected(apply("Interval", 1, N(-1)), "Interval");
+	assert_rejected(apply("Interval", 1, N(86401)), "Interval");
+	assert_rejected(apply("Interval", 1, S("10")), "Interval");
+	assert_rejected(apply("Interval", 2, N(1), N(2)), "Interval");
+	ck_assert(conf.interval == 10);
+}
+END_TEST
+
+START_TEST(test_pid)
+{
+	ck_assert_uint_eq(apply("PID", 1, N(1)), 0);
+	ck_assert_uint_eq(apply("PID", 3, N(4194304), S("77"), N(42)), 0);
+	ck_assert_uint_eq(conf.filter.npids, 4);
+	ck_assert_uint_eq(conf.filter.pids[0], 1);
+	ck_assert_uint_eq(conf.filter.pids[1], 4194304);
+	ck_assert_uint_eq(conf.filter.pids[2], 77);
+	ck_assert_uint_eq(conf.filter.pids[3], 42);
+
+	assert_rejected(apply("PID", 1, N(0)), "PID");
+	assert_rejected(apply("PID", 1, N(4194305)), "PID");
+	assert_rejected(apply("PID", 1, N(1.5)), "PID");
+	assert_rejected(apply("PID", 1, S("init")), "PID");
+	assert_rejected(apply("PID", 0), "PID");
+	/* A bad value among good ones: the good ones stay, one error for the bad. */
+	assert_rejected(apply("Pid", 3, N(5), B(0), N(6)), "Pid");
+	ck_assert_uint_eq(conf.filter.npids, 6);
+}
+END_TEST
+
+START_TEST(test_process)
+{
+	ck_assert_uint_eq(apply("Process", 1, S("nginx")), 0);
+	ck_assert_uint_eq(apply("Process", 2, S("/^post(gres|master)$/"), S("123456789012345")), 0);
+	ck_assert_uint_eq(conf.filter.nprocs, 3);
+	ck_assert(!conf.filter.procs[0].is_regex);
+	ck_assert(conf.filter.procs[1].is_regex);
+
+	assert_rejected(apply("Process", 1, S("/[unclosed/")), "Process");
+	ck_assert_ptr_nonnull(strstr(last_msg, "regular expression"));
+	assert_rejected(apply("Process", 1, S("//")), "Process");
+	assert_rejected(apply("Process", 1, S("1234567890123456")), "Process");
+	ck_assert_ptr_nonnull(strstr(last_msg, "15"));
+	assert_rejected(apply("Process", 1, S("")), "Process");
+	assert_rejected(apply("Process", 1, N(1)), "Process");
+	ck_assert_uint_eq(conf.filter.nprocs, 3);
+}
+END_TEST
+
+START_TEST(test_ports)
+{
+	ck_assert_uint_eq(apply("LocalPort", 2, N(80), S("443")), 0);
+	ck_assert_uint_eq(apply("RemotePort", 1, N(65535)), 0);
+	ck_assert_uint_eq(apply("RemotePort", 1, N(1)), 0);
+	ck_assert_uint_eq(conf.filter.nlports, 2);
+	ck_assert_uint_eq(conf.filter.lports[1], 443);
+	ck_assert_uint_eq(conf.filter.nrports, 2);
+	ck_assert_uint_eq(conf.filter.rports[0], 65535);
+
+	assert_rejected(apply("LocalPort", 1, N(0)), "LocalPort");
+	assert_rejected(apply("LocalPort", 1, N(65536)), "LocalPort");
+	assert_rejected(apply("LocalPort", 1, S("http")), "LocalPort");
+	assert_rejected(apply("RemotePort", 1, N(-1)), "RemotePort");
+	assert_rejected(apply("RemotePort", 1, B(1)), "RemotePort");
+	assert_rejected(apply("RemotePort", 0), "RemotePort");
+}
+END_TEST
+
+START_TEST(test_family)
+{
+	ck_assert_uint_eq(apply("Family", 1, S("ipv4")), 0);
+	ck_assert_uint_eq(conf.filter.families, TCPTOP_FILTER_IPV4);
+	ck_assert_uint_eq(apply("Family", 1, S("IPv6")), 0);
+	ck_assert_uint_eq(conf.filter.families, TCPTOP_FILTER_IPV4 | TCPTOP_FILTER_IPV6);
+	teardown();
+	setup();
+	ck_assert_uint_eq(apply("Family", 1, S("any")), 0);
+	ck_assert_uint_eq(conf.filter.families, TCPTOP_FILTER_IPV4 | TCPTOP_FILTER_IPV6);
+
+	assert_rejected(apply("Family", 1, S("inet")), "Family");
+	assert_rejected(apply("Family", 1, N(4)), "Family");
+}
+END_TEST
+
+START_TEST(test_booleans)
+{
+	ck_assert_uint_eq(apply("IgnoreLoopback", 1, B(1)), 0);
+	ck_assert(conf.filter.ignore_loopback);
+	ck_assert_uint_eq(apply("IgnoreLoopback", 1, S("off")), 0);
+	ck_assert(!conf.filter.ignore_loopback);
+	ck_assert_uint_eq(apply("IgnoreSelected", 1, S("Yes")), 0);
+	ck_assert(conf.filter.ignore_selected);
+	ck_assert_uint_eq(apply("IgnoreSelected", 1, B(0)), 0);
+	ck_assert(!conf.filter.ignore_selected);
+
+	assert_rejected(apply("IgnoreLoopback", 1, N(1)), "IgnoreLoopback");
+	assert_rejected(apply("IgnoreLoopback", 1, S("maybe")), "IgnoreLoopback");
+	assert_rejected(apply("IgnoreSelected", 2, B(1), B(0)), "IgnoreSelected");
+	assert_rejected(apply("IgnoreSelected", 0), "IgnoreSelected");
+}
+END_TEST
+
+START_TEST(test_unknown_and_blocks)
+{
+	oconfig_value_t v = N(1);
+	oconfig_item_t inner = { .key = "Foo", .values = &v, .values_num = 1 };
+	oconfig_item_t opt = { .key = "TopFlows", .values = &v, .values_num = 1,
+			       .children = &inner, .children_num = 1 };
+	oconfig_value_t name = S("tcptop");
+	oconfig_item_t block = { .key = "Plugin", .values = &name, .values_num = 1,
+				 .children = &opt, .children_num = 1 };
+
+	assert_rejected(apply("Bogus", 1, N(1)), "Bogus");
+	ck_assert_ptr_nonnull(strstr(last_msg, "unknown option"));
+	assert_rejected(apply("Top_Flows", 1, N(1)), "Top_Flows");
+	tcptop_conf_apply(&conf, &block, capture, NULL);
+	ck_assert_uint_eq(conf.errors, 3);
+	ck_assert_ptr_nonnull(strstr(last_msg, "`TopFlows' does not take a block"));
+	ck_assert_uint_eq(conf.top_flows, 0);
+}
+END_TEST
+
+START_TEST(test_errors_add_up)
+{
+	oconfig_value_t bad = S("nope"), good = N(3), name = S("tcptop");
+	oconfig_item_t children[3] = {
+		{ .key = "Probe", .values = &bad, .values_num = 1 },
+		{ .key = "TopFlows", .values = &good, .values_num = 1 },
+		{ .key = "Family", .values = &bad, .values_num = 1 },
+	};
+	oconfig_item_t block = { .key = "Plugin", .values = &name, .values_num = 1,
+				 .children = children, .children_num = 3 };
+
+	/* Every bad option is reported, not just the first; good ones still apply. */
+	tcptop_conf_apply(&conf, &block, capture, NULL);
+	ck_assert_uint_eq(conf.errors, 2);
+	ck_assert_int_eq(nmsgs, 2);
+	ck_assert_uint_eq(conf.top_flows, 3);
+	/* No log callback: still counted. */
+	tcptop_conf_apply(&conf, &block, NULL, NULL);
+	ck_assert_uint_eq(conf.errors, 4);
+}
+END_TEST
+
+static Suite *conf_suite(void)
+{
+	Suite *s = suite_create("plugin_conf");
+	TCase *tc = tcase_create("options");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_probe);
+	tcase_add_test(tc, test_aggregate);
+	tcase_add_test(tc, test_top_flows);
+	tcase_add_test(tc, test_max_flows);
+	tcase_add_test(tc, test_interval);
+	tcase_add_test(tc, test_pid);
+	tcase_add_test(tc, test_process);
+	tcase_add_test(tc, test_ports);
+	tcase_add_test(tc, test_family);
+	tcase_add_test(tc, test_booleans);
+	tcase_add_test(tc, test_unknown_and_blocks);
+	tcase_add_test(tc, test_errors_add_up);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(conf_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

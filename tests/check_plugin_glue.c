@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The collectd glue (plugin/tcptop_plugin.c) with the daemon played by
+ * collectd_stubs.c and the kernel side by the fake tracer below: what gets
+ * registered, logged and dispatched, and what happens on bad config, on a
+ * tracer that cannot load, and when flows end.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "collectd_stubs.h"
+#include "tcptop.h"
+#include "tcptop_core.h"
+
+void module_register(void);
+
+/* ---- the fake tracer: records for the next drain, and what it was opened with ---- */
+
+static struct {
+	struct tcptop_opts opts;
+	int open_err;
+	int opened;
+	int closed;
+	struct tcptop_flow recs[16];
+	size_t nrecs;
+	struct tcptop_drain_stats stats;
+	int drain_err;
+	int drains;
+} fake;
+
+static int fake_token;
+
+int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **out)
+{
+	fake.opts = *opts;
+	*out = NULL;
+	if (fake.open_err) {
+		opts->log(TCPTOP_LOG_ERROR,
+			  "no attach mode works on this kernel (tracepoint: loading the programs failed: Operation not permitted)",
+			  opts->log_ctx);
+		return fake.open_err;
+	}
+	opts->log(TCPTOP_LOG_INFO, "attached in tracepoint mode (auto)", opts->log_ctx);
+	fake.opened++;
+	*out = (struct tcptop_tracer *)&fake_token;
+	return 0;
+}
+
+int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
+			struct tcptop_drain_stats *stats)
+{
+	size_t i;
+
+	ck_assert_ptr_eq(tr, (struct tcptop_tracer *)&fake_token);
+	tcptop_table_begin(t);
+	for (i = 0; i < fake.nrecs; i++)
+		ck_assert_int_eq(tcptop_table_add_record(t, &fake.recs[i]), 0);
+	fake.nrecs = 0;
+	*stats = fake.stats;
+	stats->flows = tcptop_table_count(t);
+	fake.drains++;
+	return fake.drain_err;
+}
+
+void tcptop_tracer_close(struct tcptop_tracer *tr)
+{
+	if (tr)
+		fake.closed++;
+}
+
+enum tcptop_probe tcptop_tracer_probe(const struct tcptop_tracer *tr)
+{
+	(void)tr;
+	return TCPTOP_PROBE_TRACEPOINT;
+}
+
+const char *tcptop_probe_name(enum tcptop_probe probe)
+{
+	static const char *const names[] = { "auto", "tracepoint", "fentry", "kprobe" };
+
+	return (unsigned)probe < 4 ? names[probe] : NULL;
+}
+
+int tcptop_probe_parse(const char *s, enum tcptop_probe *out)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcmp(s, tcptop_probe_name((enum tcptop_probe)i)) == 0) {
+			*out = (enum tcptop_probe)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *tcptop_drop_kind_name(enum tcptop_drop_kind kind)
+{
+	static const char *const names[] = { "map_full", "processes_per_socket",
+					     "closed_ring_full", "calls_in_flight" };
+
+	return (unsigned)kind < TCPTOP_DROPPED_KINDS ? names[kind] : NULL;
+}
+
+static void fake_flow(uint64_t id, uint32_t tgid, const char *comm, uint16_t lport,
+		      uint16_t rport, uint64_t tx, uint64_t rx, bool closed)
+{
+	struct tcptop_flow *r = &fake.recs[fake.nrecs++];
+
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	r->family = AF_INET;
+	r->lport = lport;
+	r->rport = rport;
+	inet_pton(AF_INET, "127.0.0.1", r->laddr);
+	inet_pton(AF_INET, "127.0.0.1", r->raddr);
+	r->flags = closed ? TCPTOP_FLOW_CLOSED : 0;
+	r->slot[0].tgid = tgid;
+	strncpy(r->slot[0].comm, comm, sizeof(r->slot[0].comm) - 1);
+	r->slot[0].tx = tx;
+	r->slot[0].rx = rx;
+}
+
+/* ---- playing the daemon ----------------------------------------------------------- */
+
+static void setup(void)
+{
+	stubs_reset();
+	memset(&fake, 0, sizeof(fake));
+	module_register();
+}
+
+static void teardown(void)
+{
+	if (stubs.shutdown)
+		ck_assert_int_eq(stubs.shutdown(), 0);
+	stubs_reset();
+}
+
+static oconfig_value_t S(const char *s)
+{
+	oconfig_value_t v = { .type = OCONFIG_TYPE_STRING };
+
+	v.value.string = (char *)s;
+	return v;
+}
+
+static oconfig_value_t N(double d)
+{
+	oconfig_value_t v = { .type = OCONFIG_TYPE_NUMBER };
+
+	v.value.number = d;
+	return v;
+}
+
+/* Hands collectd's config callback a <Plugin tcptop> block. */
+static int configure(oconfig_item_t *children, int n)
+{
+	oconfig_value_t name = S("tcptop");
+	oconfig_item_t block = { .key = "Plugin", .values = &name, .values_num = 1,
+				 .children = children, .children_num = n };
+
+	ck_assert_ptr_nonnull(stubs.config);
+	return stubs.config(&block);
+}
+
+static void assert_all_logs_prefixed(void)
+{
+	size_t i;
+
+	for (i = 0; i < stubs.nlogs; i++)
+		ck_assert_msg(strncmp(stubs.logs[i].msg, "tcptop plugin: ", 15) == 0,
+			      "log line without prefix: %s", stubs.logs[i].msg);
+}
+
+static void assert_bytes(const char *pi, const char *ti, int64_t rx, int64_t tx)
+{
+	const struct stubs_dispatch *d = stubs_find(pi, "tcptop_bytes", ti);
+
+	ck_assert_msg(d != NULL, "tcptop-%s/tcptop_bytes-%s not dispatched", pi, ti);
+	ck_assert_str_eq(d->vl.plugin, "tcptop");
+	ck_assert_uint_eq(d->vl.values_len, 2);
+	ck_assert_int_eq(d->values[0].derive, rx);
+	ck_assert_int_eq(d->values[1].derive, tx);
+}
+
+#define TI(l, r) "127_0_0_1_" #l "-127_0_0_1_" #r
+
+/* ---- registration and init ---------------------------------------------------------- */
+
+START_TEST(test_registers_without_read)
+{
+	ck_assert_ptr_nonnull(stubs.config);
+	ck_assert_ptr_nonnull(stubs.init);
+	ck_assert_ptr_nonnull(stubs.shutdown);
+	/* Reading is registered by a successful init only. */
+	ck_assert_ptr_null(stubs.read);
+}
+END_TEST
+
+START_TEST(test_init_defaults)
+{
+	/* No <Plugin tcptop> block at all. */
+	ck_assert_int_eq(stubs.init(), 0);
+	ck_assert_int_eq(fake.opened, 1);
+	ck_assert_int_eq(fake.opts.probe, TCPTOP_PROBE_AUTO);
+	ck_assert_uint_eq(fake.opts.pid, 0);
+	ck_assert_int_eq(fake.opts.family, 0);
+	ck_assert_uint_eq(fake.opts.max_flows, 0);
+	ck_assert_ptr_nonnull(stubs.read);
+	ck_assert_str_eq(stubs.read_name, "tcptop");
+	ck_assert_uint_eq(stubs.read_interval, 0);
+	/* The core's INFO line with the mode, prefixed. */
+	ck_assert_ptr_nonnull(stubs_log_find(LOG_INFO, "tcptop plugin: attached in tracepoint mode"));
+	/* init twice is harmless. */
+	ck_assert_int_eq(stubs.init(), 0);
+	ck_assert_int_eq(fake.opened, 1);
+	ck_assert_int_eq(stubs.reads_registered, 1);
+	assert_all_logs_prefixed();
+}
+END_TEST
+
+START_TEST(test_init_options_reach_core)
+{
+	oconfig_value_t probe = S("tracepoint"), pid = N(4242), fam = S("ipv6"), max = N(1000),
+			iv = N(2.5);
+	oconfig_item_t opts[] = {
+		{ .key = "Probe", .values = &probe, .values_num = 1 },
+		{ .key = "PID", .values = &pid, .values_num = 1 },
+		{ .key = "Family", .values = &fam, .values_num = 1 },
+		{ .key = "MaxFlows", .values = &max, .values_num = 1 },
+		{ .key = "Interval", .values = &iv, .values_num = 1 },
+	};
+
+	ck_assert_int_eq(configure(opts, 5), 0);
+	ck_assert_int_eq(stubs.init(), 0);
+	ck_assert_int_eq(fake.opts.probe, TCPTOP_PROBE_TRACEPOINT);
+	ck_assert_uint_eq(fake.opts.pid, 4242);
+	ck_assert_int_eq(fake.opts.family, AF_INET6);
+	ck_assert_uint_eq(fake.opts.max_flows, 1000);
+	ck_assert_uint_eq(stubs.read_interval, DOUBLE_TO_CDTIME_T(2.5));
+}
+END_TEST
+
+START_TEST(test_bad_option_fails_init_cleanly)
+{
+	oconfig_value_t one = N(1), neg = N(-3);
+	oconfig_item_t opts[] = {
+		{ .key = "Bogus", .values = &one, .values_num = 1 },
+		{ .key = "TopFlows", .values = &neg, .values_num = 1 },
+	};
+
+	/* The config callback never fails: collectd would exit with every plugin. */
+	ck_assert_int_eq(configure(opts, 2), 0);
+	ck_assert_ptr_nonnull(stubs_log_find(LOG_ERR, "tcptop plugin: unknown option `Bogus'"));
+	ck_assert_ptr_nonnull(stubs_log_find(LOG_ERR, "tcptop plugin: option `TopFlows'"));
+	ck_assert_int_ne(stubs.init(), 0);
+	ck_assert_ptr_nonnull(stubs_log_find(LOG_ERR, "not started: 2 options in <Plugin tcptop> were rejected"));
+	ck_assert_int_eq(fake.opened, 0);
+	ck_assert_ptr_null(stubs.read);
+	assert_all_logs_prefixed();
+}
+END_TEST
+
+START_TEST(test_tracer_failure_fails_init_cleanly)
+{
+	fake.open_err = -EPERM;
+	ck_assert_int_ne(stubs.init(), 0);
+	ck_assert_ptr_nonnull(stubs_log_find(LOG_ERR, "tcptop plugin: no attach mode works"));
+	ck_assert_ptr_null(stubs.read);
+	ck_assert_int_eq(fake.closed, 0);
+	assert_all_logs_prefixed();
+}
+END_TEST
+
+/* ---- read -------------------------------------------------------------------------- */
+
+START_TEST(test_read_dispatches_cumulative_derive)
+{
+	const struct stubs_dispatch *d;
+
+	ck_assert_int_eq(stubs.init(), 0);
+	fake_flow(1, 10, "srv", 5000, 40000, 100, 7, false);
+	fake_flow(2, 11, "cli ent", 40000, 5000, 7, 100, false);
+	fake.stats.live_sockets = 2;
+	fake.stats.dropped_events_by_kind[0] = 3;
+	fake.stats.dropped_bytes_by_kind[0] = 300;
+	ck_assert_int_eq(stubs.read(NULL), 0);
+	assert_bytes("srv-10", TI(5000, 40000), 7, 100);
+	assert_bytes("cli_ent-11", TI(40000, 5000), 100, 7);
+
+	fake_flow(1, 10, "srv", 5000, 40000, 1, 0, false);
+	fake.stats.dropped_events_by_kind[0] = 1;
+	fake.stats.dropped_bytes_by_kind[0] = 10;
+	stubs_clear();
+	ck_assert_int_eq(stubs.read(NULL), 0);
+	assert_bytes("srv-10", TI(5000, 40000), 7, 101);
+	assert_bytes("cli_ent-11", TI(40000, 5000), 100, 7);
+
+	/* Self-metrics: gauges, and drops as running totals. */
+	d = stubs_find("self", "tcptop_flows", "sockets");
+	ck_assert_ptr_nonnull(d);
+	ck_assert(d->values[0].gauge == 2);
+	d = stubs_find("self", "tcptop_flows", "entries");
+	ck_assert_ptr_nonnull(d);
+	ck_assert(d->values[0].gauge == 2);
+	d = stubs_find("self", "tcptop_dropped", "map_full");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(d->values[0].derive, 4);
+	ck_assert_int_eq(d->values[1].derive, 310);
+	ck_assert_ptr_nonnull(stubs_find("self", "tcptop_dropped", "calls_in_flight"));
+	ck_assert_ptr_nonnull(stubs_find("self", "tcptop_seconds", "drain"));
+	ck_assert_ptr_nonnull(stubs_find("self", "tcptop_seconds", "read"));
+}
+END_TEST
+
+START_TEST(test_read_final_totals_then_gone)
+{
+	ck_assert_int_eq(stubs.init(), 0);
+	fake_flow(1, 10, "srv", 5000, 40000, 100, 0, false);
+	ck_assert_int_eq(stubs.read(NULL), 0);
+
+	/* Closes mid-interval with 50 more bytes: dispatched with its final total. */
+	stubs_clear();
+	fake_flow(1, 10, "srv", 5000, 40000, 50, 0, true);
+	ck_assert_int_eq(stubs.read(NULL), 0);
+	assert_bytes("srv-10", TI(5000, 40000), 0, 150);
+
+	/* Then never again; collectd times it out. */
+	stubs_clear();
+	ck_assert_int_eq(stubs.read(NULL), 0);
+	ck_assert_uint_eq(stubs_count("srv-10", "tcptop_bytes", TI(5000, 40000)), 0);
+}
+END_TEST
+
+START_TEST(test_read_aggregate_top_flows)
+{
+	oconfig_value_t agg = S("process"), top = N(1);
+	oconfig_item_t opts[] = {
+		{ .key = "Aggregate", .values = &agg, .values_num = 1 },
+		{ .key = "TopFlows", .values = &top, .values_num = 1 },
+	};
+
+	ck_assert_int_eq(configure(opts, 2), 0);
+	ck_assert_int_eq(stubs.init(), 0);
+	fake_flow(1, 10, "a", 5000, 40000, 100, 0, false);
+	fake_flow(2, 10, "a", 5001, 40001, 100, 0, true);
+	fake_flow(3, 11, "b", 5002, 40002, 5, 1, false);
+	fake_flow(4, 12, "c", 5003, 40003, 6, 2, true);
+	ck_assert_int_eq(stubs.read(NULL), 0);
+	assert_bytes("a-10", "", 0, 200);
+	assert_bytes("other", "", 3, 11);
+	ck_assert_uint_eq(stubs_count("b-11", "tcptop_bytes", ""), 0);
+	ck_assert(stubs_find("self", "tcptop_flows", "reported")->values[0].gauge == 2);
+}
+END_TEST
+
+START_TEST(test_read_filters)
+{
+	oconfig_value_t proc = S("/^keep/"), sel = S("true");
+	oconfig_item_t opts[] = {
+		{ .key = "Process", .values = &proc, .values_num = 1 },
+		{ .key = "IgnoreSelected", .values = &sel, .values_num = 1 },
+	};
+
+	ck_assert_int_eq(configure(opts, 2), 0);
+	ck_assert_int_eq(stubs.init(), 0);
+	fake_flow(1, 10, "keepme", 5000, 40000, 1, 1, false);
+	fake_flow(2, 11, "other", 5001, 40001, 2, 2, false);
+	ck_assert_int_eq(stubs.read(NULL), 0);
+	ck_assert_uint_eq(stubs_count("keepme-10", "tcptop_bytes", TI(5000, 40000)), 0);
+	assert_bytes("other-11", TI(5001, 40001), 2, 2);
+}
+END_TEST
+
+START_TEST(test_read_drain_error_logged_once)
+{
+	ck_assert_int_eq(stubs.init(), 0);
+	fake.drain_err = -EIO;
+	fake_flow(1, 10, "srv", 5000, 40000, 9, 0, false);
+	/* What the drain got is still dispatched, and collectd is not told to back off. */
+	ck_assert_int_eq(stubs.read(NULL), 0);
+	assert_bytes("srv-10", TI(5000, 40000), 0, 9);
+	ck_assert_int_eq(stubs.read(NULL), 0);
+	ck_assert_uint_eq(stubs_log_count(LOG_ERR), 1);
+	fake.drain_err = 0;
+	ck_assert_int_eq(stubs.read(NULL), 0);
+	ck_assert_ptr_nonnull(stubs_log_find(LOG_INFO, "works again"));
+	assert_all_logs_prefixed();
+}
+END_TEST
+
+START_TEST(test_shutdown_releases)
+{
+	ck_assert_int_eq(stubs.init(), 0);
+	ck_assert_int_eq(stubs.shutdown(), 0);
+	ck_assert_int_eq(fake.closed, 1);
+	/* A read after shutdown (collectd does not, but be safe) does nothing. */
+	ck_assert_int_ne(stubs.read(NULL), 0);
+	/* A second shutdown is harmless. */
+	ck_assert_int_eq(stubs.shutdown(), 0);
+	ck_assert_int_eq(fake.closed, 1);
+}
+END_TEST
+
+static Suite *glue_suite(void)
+{
+	Suite *s = suite_create("plugin_glue");
+	TCase *tc = tcase_create("init");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_registers_without_read);
+	tcase_add_test(tc, test_init_defaults);
+	tcase_add_test(tc, test_init_options_reach_core);
+	tcase_add_test(tc, test_bad_option_fails_init_cleanly);
+	tcase_add_test(tc, test_tracer_failure_fails_init_cleanly);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("read");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_read_dispatches_cumulative_derive);
+	tcase_add_test(tc, test_read_final_totals_then_gone);
+	tcase_add_test(tc, test_read_aggregate_top_flows);
+	tcase_add_test(tc, test_read_filters);
+	tcase_add_test(tc, test_read_drain_error_logged_once);
+	tcase_add_test(tc, test_shutdown_releases);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(glue_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
