@@ -187,6 +187,20 @@ static int bench_walk_fds(pid_t pid, const char *kind,
 	return err < 0 ? err : 0;
 }
 
+static int bench_count_one(const char *fdinfo, void *ctx)
+{
+	(void)fdinfo;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+int bench_count_anon_fds(pid_t pid, const char *kind)
+{
+	int n = 0, err = bench_walk_fds(pid, kind, bench_count_one, &n);
+
+	return err ? err : n;
+}
+
 struct bench_prog_walk {
 	const char *prefix;
 	struct bench_prog *out;
@@ -301,6 +315,28 @@ long bench_rss_kb(pid_t pid)
 long bench_hwm_kb(pid_t pid)
 {
 	return bench_status_kb(pid, "VmHWM");
+}
+
+double bench_proc_cpu_s(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long utime, stime;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid ? (int)pid : (int)getpid());
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Fields 14 and 15, counted after the parenthesised comm (which may hold spaces). */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+			 &stime) != 2)
+		return -1;
+	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
 int bench_raise_nofile(uint64_t want)

@@ -59,6 +59,9 @@ int bench_prog_refresh(struct bench_prog *p);
 /* Same for a program fd we hold. */
 int bench_prog_from_fd(int fd, struct bench_prog *p);
 
+/* How many fds of pid (0: this process) are anon_inode:<kind> ("bpf_link", "bpf-prog"). */
+int bench_count_anon_fds(pid_t pid, const char *kind);
+
 /* Sum of the memlock lines of the BPF maps process pid holds (0: this process). */
 int bench_maps_memlock(pid_t pid, const char *name_prefix, uint64_t *bytes, int *nmaps);
 
@@ -67,6 +70,8 @@ int bench_maps_memlock(pid_t pid, const char *name_prefix, uint64_t *bytes, int 
 /* VmRSS / VmHWM of pid (0: this process), in KiB. */
 long bench_rss_kb(pid_t pid);
 long bench_hwm_kb(pid_t pid);
+/* User + system CPU time pid has used so far, in seconds; negative on error. */
+double bench_proc_cpu_s(pid_t pid);
 /* Raise RLIMIT_NOFILE (soft and hard) to at least want. */
 int bench_raise_nofile(uint64_t want);
 /* Read / write an integer sysctl such as "net/core/somaxconn". */

@@ -3,7 +3,8 @@
 # Results and the exact commands belong in BENCHMARKS.md.
 
 BENCH_PROGS = \
-	bench/tcptop-bench-event
+	bench/tcptop-bench-event \
+	bench/tcptop-bench-e2e
 check_PROGRAMS += $(BENCH_PROGS)
 
 # Shared helpers: clocks and medians, program statistics, loopback traffic.
@@ -11,7 +12,9 @@ check_LTLIBRARIES += bench/libtcptopbench.la
 bench_libtcptopbench_la_SOURCES = \
 	bench/bench_util.c bench/bench_util.h \
 	bench/bench_net.c bench/bench_net.h \
-	bench/bench_peer.c bench/bench_peer.h
+	bench/bench_peer.c bench/bench_peer.h \
+	bench/bench_cli.c bench/bench_cli.h \
+	bench/bench_iperf.c bench/bench_iperf.h
 bench_libtcptopbench_la_CPPFLAGS = $(AM_CPPFLAGS) $(LIBBPF_CFLAGS)
 
 BENCH_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/bench $(LIBBPF_CFLAGS)
@@ -22,6 +25,10 @@ bench_tcptop_bench_event_SOURCES = bench/bench_event.c bench/bench_hooks.c bench
 nodist_bench_tcptop_bench_event_SOURCES = bench/bench_empty.skel.h
 bench_tcptop_bench_event_CPPFLAGS = $(BENCH_CPPFLAGS)
 bench_tcptop_bench_event_LDADD = $(BENCH_LDADD)
+
+bench_tcptop_bench_e2e_SOURCES = bench/bench_e2e.c
+bench_tcptop_bench_e2e_CPPFLAGS = $(BENCH_CPPFLAGS)
+bench_tcptop_bench_e2e_LDADD = $(BENCH_LDADD)
 
 # Empty programs on the same hooks, compiled exactly like bpf/tcptop.bpf.o.
 bench/bench_empty.bpf.o: $(top_srcdir)/bench/empty.bpf.c

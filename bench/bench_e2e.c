@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * End-to-end slowdown: the same loopback workload with the tcptop CLI
+ * attached (draining and printing every second) and without it, in
+ * alternating order (off/on, then on/off, ...) so drift on a noisy machine
+ * falls evenly on both.  The slowdown is taken per pair, then the median.
+ *
+ * Workloads: a 1-byte ping-pong (the highest event rate per byte, the worst
+ * case) and an iperf3 bulk transfer.  Every traced run is also checked for
+ * exactness: the CLI's JSON must hold the bytes the workload moved.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench_cli.h"
+#include "bench_iperf.h"
+#include "bench_net.h"
+#include "bench_util.h"
+
+#define BENCH_PINGPONG_TARGET 2.0	/* percent */
+#define BENCH_BULK_TARGET 1.0
+
+struct bench_e2e_opts {
+	const char *cli;
+	bool text;
+	int pairs;
+	long msgs;
+	double bulk_secs;
+	bool pingpong;
+	bool bulk;
+};
+
+/* Medians and spread of one workload, per condition and per pair. */
+struct bench_e2e_result {
+	struct bench_series off;
+	struct bench_series on;
+	struct bench_series slowdown;	/* percent, per pair */
+	int exact;
+	int checked;
+	uint64_t drops;
+	double cli_cpu_s;
+	double cli_wall_s;
+};
+
+static void bench_e2e_result_free(struct bench_e2e_result *r)
+{
+	bench_series_free(&r->off);
+	bench_series_free(&r->on);
+	bench_series_free(&r->slowdown);
+}
+
+/* Counts one traced socket against its truth; complains when it is off. */
+static void bench_e2e_check(struct bench_e2e_result *res, const struct bench_cli *c,
+			    const char *what, uint32_t pid, uint16_t lport, uint16_t rport,
+			    uint64_t want_tx, uint64_t want_rx)
+{
+	uint64_t tx, rx;
+
+	bench_cli_sum(c, pid, lport, rport, &tx, &rx);
+	res->checked++;
+	if (tx == want_tx && rx == want_rx) {
+		res->exact++;
+		return;
+	}
+	fprintf(stderr, "tcptop-bench-e2e: %s (pid %u port %u): reported tx %llu rx %llu, truth tx %llu rx %llu\n",
+		what, pid, lport, (unsigned long long)tx, (unsigned long long)rx,
+		(unsigned long long)want_tx, (unsigned long long)want_rx);
+}
+
+static int bench_e2e_cli_start(const struct bench_e2e_opts *o, struct bench_cli *c)
+{
+	int err = bench_cli_start(o->cli, o->text, c);
+
+	if (err)
+		fprintf(stderr, "tcptop-bench-e2e: cannot start %s: %s\n", o->cli, strerror(-err));
+	return err;
+}
+
+static int bench_e2e_cli_stop(struct bench_e2e_result *res, struct bench_cli *c)
+{
+	int err = bench_cli_stop(c);
+
+	if (err)
+		fprintf(stderr, "tcptop-bench-e2e: the CLI did not exit cleanly: %s\n", strerror(-err));
+	res->drops += c->drops;
+	res->cli_cpu_s += c->cpu_s;
+	res->cli_wall_s += c->wall_s;
+	return err;
+}
+
+/* One ping-pong run; *us is microseconds per round trip. */
+static int bench_e2e_pingpong(const struct bench_e2e_opts *o, bool traced,
+			      struct bench_e2e_result *res, double *us)
+{
+	struct bench_cli c = { 0 };
+	struct bench_pingpong pp;
+	int err;
+
+	if (traced && (err = bench_e2e_cli_start(o, &c)))
+		return err;
+	err = bench_pingpong_run(o->msgs, &pp);
+	if (traced && !err) {
+		err = bench_e2e_cli_stop(res, &c);
+		if (!err && !o->text) {
+			bench_e2e_check(res, &c, "ping-pong client", (uint32_t)pp.client_pid,
+					pp.client_port, 0, (uint64_t)o->msgs, (uint64_t)o->msgs);
+			bench_e2e_check(res, &c, "ping-pong server", (uint32_t)pp.server_pid,
+					pp.server_port, pp.client_port, (uint64_t)o->msgs,
+					(uint64_t)o->msgs);
+		}
+	}
+	bench_cli_free(&c);
+	*us = (double)pp.elapsed_ns / 1e3 / (double)o->msgs;
+	return err;
+}
+
+/* One iperf3 run; *gbps is the receiver's throughput. */
+static int bench_e2e_bulk(const struct bench_e2e_opts *o, struct bench_iperf_server *srv,
+			  bool traced, struct bench_e2e_result *res, double *gbps)
+{
+	struct bench_cli c = { 0 };
+	struct bench_iperf_run run;
+	int err;
+
+	if (traced && (err = bench_e2e_cli_start(o, &c)))
+		return err;
+	err = bench_iperf_client(srv, o->bulk_secs, &run);
+	if (traced && !err) {
+		err = bench_e2e_cli_stop(res, &c);
+		if (!err && !o->text) {
+			bench_e2e_check(res, &c, "iperf3 client data socket", (uint32_t)run.client_pid,
+					run.client_port, srv->port, run.sent_bytes + BENCH_IPERF_COOKIE, 0);
+			bench_e2e_check(res, &c, "iperf3 server data socket", (uint32_t)srv->pid,
+					srv->port, run.client_port, 0,
+					run.received_bytes + BENCH_IPERF_COOKIE);
+		}
+	}
+	bench_cli_free(&c);
+	*gbps = run.received_bps / 1e9;
+	return err;
+}
+
+static void bench_e2e_cell(const struct bench_series *s, const char *fmt)
+{
+	printf(" ");
+	printf(fmt, bench_series_median(s));
+	printf(" [");
+	printf(fmt, bench_series_min(s));
+	printf(", ");
+	printf(fmt, bench_series_max(s));
+	printf("] |");
+}
+
+static void bench_e2e_report(const char *title, const char *unit, const char *fmt,
+			     const struct bench_e2e_result *r, double target,
+			     const struct bench_e2e_opts *o)
+{
+	double q1 = bench_series_quantile(&r->slowdown, 0.25);
+	double q3 = bench_series_quantile(&r->slowdown, 0.75);
+	double med = bench_series_median(&r->slowdown);
+
+	printf("\n#### %s\n\n| | %s, median [min, max] |\n|---|---|\n", title, unit);
+	printf("| not traced |");
+	bench_e2e_cell(&r->off, fmt);
+	printf("\n| traced (`tcptop %s`) |", o->text ? "-C -S 1" : "-j 1");
+	bench_e2e_cell(&r->on, fmt);
+	printf("\n| **slowdown**, per pair, %% |");
+	bench_e2e_cell(&r->slowdown, "%+.2f");
+	printf("\n\nSlowdown interquartile range %+.2f%% to %+.2f%% over %zu pairs.  Target at most %.0f%%: %s (median %+.2f%%).\n",
+	       q1, q3, r->slowdown.n, target, med <= target ? "met" : "MISSED", med);
+	if (!o->text)
+		printf("Exactness: %d of %d traced sockets reported exactly by the CLI; %llu events dropped.\n",
+		       r->exact, r->checked, (unsigned long long)r->drops);
+	printf("The CLI itself used %.2f%% of one CPU while attached (%.2f s CPU over %.1f s).\n",
+	       r->cli_wall_s > 0 ? 100 * r->cli_cpu_s / r->cli_wall_s : NAN, r->cli_cpu_s,
+	       r->cli_wall_s);
+}
+
+/*
+ * Pairs alternate which condition runs first.  cost() returns the figure of
+ * one run; higher_is_slower says whether a bigger figure means slower.
+ */
+static int bench_e2e_pairs(const struct bench_e2e_opts *o, struct bench_e2e_result *res,
+			   int (*run)(const struct bench_e2e_opts *, bool, void *,
+				      struct bench_e2e_result *, double *),
+			   void *ctx, bool higher_is_slower)
+{
+	double v[2], warm;
+	int i, k, err;
+
+	/* One untimed run first: page cache, CPU frequency, socket slabs. */
+	if ((err = run(o, false, ctx, res, &warm)))
+		return err;
+	for (i = 0; i < o->pairs; i++) {
+		for (k = 0; k < 2; k++) {
+			bool traced = (i + k) % 2 == 1;
+
+			err = run(o, traced, ctx, res, &v[traced]);
+			if (err)
+				return err;
+			bench_series_add(traced ? &res->on : &res->off, v[traced]);
+		}
+		bench_series_add(&res->slowdown, 100.0 * (higher_is_slower ? v[1] / v[0] - 1
+									     : v[0] / v[1] - 1));
+		fprintf(stderr, "# pair %d: not traced %.4f, traced %.4f\n", i + 1, v[0], v[1]);
+	}
+	return 0;
+}
+
+static int bench_e2e_run_pingpong(const struct bench_e2e_opts *o, bool traced, void *ctx,
+				  struct bench_e2e_result *res, double *v)
+{
+	(void)ctx;
+	return bench_e2e_pingpong(o, traced, res, v);
+}
+
+static int bench_e2e_run_bulk(const struct bench_e2e_opts *o, bool traced, void *ctx,
+			      struct bench_e2e_result *res, double *v)
+{
+	return bench_e2e_bulk(o, ctx, traced, res, v);
+}
+
+static void bench_e2e_usage(FILE *f)
+{
+	fprintf(f, "usage: tcptop-bench-e2e --cli PATH [--pairs N] [--msgs N] [--bulk-secs S] [--text]\n"
+		   "                        [--no-pingpong] [--no-bulk]\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "cli", required_argument, NULL, 'c' },
+		{ "pairs", required_argument, NULL, 'p' },
+		{ "msgs", required_argument, NULL, 'n' },
+		{ "bulk-secs", required_argument, NULL, 'b' },
+		{ "text", no_argument, NULL, 't' },
+		{ "no-pingpong", no_argument, NULL, 'P' },
+		{ "no-bulk", no_argument, NULL, 'B' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bench_e2e_opts o = { .pairs = 10, .msgs = 100000, .bulk_secs = 2, .pingpong = true,
+				    .bulk = true };
+	struct bench_e2e_result pr = { 0 }, br = { 0 };
+	struct bench_iperf_server srv = { 0 };
+	struct bench_cli probe = { 0 };
+	bool failed = false;
+	int c, err = 0;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.cli = optarg;
+			break;
+		case 'p':
+			o.pairs = atoi(optarg);
+			break;
+		case 'n':
+			o.msgs = strtol(optarg, NULL, 10);
+			break;
+		case 'b':
+			o.bulk_secs = strtod(optarg, NULL);
+			break;
+		case 't':
+			o.text = true;
+			break;
+		case 'P':
+			o.pingpong = false;
+			break;
+		case 'B':
+			o.bulk = false;
+			break;
+		case 'h':
+			bench_e2e_usage(stdout);
+			return 0;
+		default:
+			bench_e2e_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !o.cli || o.pairs <= 0 || o.msgs <= 0 || !(o.bulk_secs > 0)) {
+		bench_e2e_usage(stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	/* A CLI that cannot attach here means there is nothing to compare. */
+	if (bench_cli_start(o.cli, o.text, &probe)) {
+		fprintf(stderr, "tcptop-bench-e2e: %s cannot attach here\n", o.cli);
+		bench_cli_free(&probe);
+		return bench_exit_no_bpf();
+	}
+	bench_cli_stop(&probe);
+	bench_cli_free(&probe);
+
+	printf("## End-to-end slowdown, tcptop CLI attached vs not\n");
+	if (o.pingpong) {
+		err = bench_e2e_pairs(&o, &pr, bench_e2e_run_pingpong, NULL, true);
+		if (err)
+			goto cleanup;
+		printf("\n%d pairs of runs, alternating which goes first; each run is %ld round trips of a 1-byte message over one 127.0.0.1 connection.\n",
+		       o.pairs, o.msgs);
+		bench_e2e_report("Ping-pong, 1-byte messages", "µs per round trip", "%.3f", &pr,
+				 BENCH_PINGPONG_TARGET, &o);
+		failed = failed || pr.exact != pr.checked || pr.drops;
+	}
+	if (o.bulk) {
+		err = bench_iperf_server_start(&srv);
+		if (err == -ENOENT) {
+			printf("\nBulk: not run, iperf3 is not installed.\n");
+			err = 0;
+			goto cleanup;
+		}
+		if (err)
+			goto cleanup;
+		err = bench_e2e_pairs(&o, &br, bench_e2e_run_bulk, &srv, false);
+		if (err)
+			goto cleanup;
+		printf("\n%d pairs of `iperf3 -c 127.0.0.1 -t %g` runs (one TCP stream, 128 KiB writes), alternating which goes first.\n",
+		       o.pairs, o.bulk_secs);
+		bench_e2e_report("Bulk transfer, iperf3", "Gbit/s received", "%.2f", &br,
+				 BENCH_BULK_TARGET, &o);
+		failed = failed || br.exact != br.checked || br.drops;
+	}
+
+cleanup:
+	bench_iperf_server_stop(&srv);
+	bench_e2e_result_free(&pr);
+	bench_e2e_result_free(&br);
+	if (err) {
+		fprintf(stderr, "tcptop-bench-e2e: %s\n", strerror(-err));
+		return 1;
+	}
+	if (failed) {
+		fprintf(stderr, "tcptop-bench-e2e: counts were not exact\n");
+		return 1;
+	}
+	return 0;
+}
