@@ -10,7 +10,8 @@
 #        generator's exact bytes;
 #     b. -6 -S, ended by SIGTERM: no IPv4 section, no summary line;
 #     c. -j over several 1 s intervals: per-flow sums of the JSON byte counts
-#        equal the generator's ground truth exactly.
+#        equal the generator's ground truth exactly;
+#     d. --map-size too small: drops on the screen and in JSON, none silent.
 # Live parts exit 77 (skip) when BPF cannot be used, unless TCPTOP_REQUIRE_BPF=1.
 set -u
 set -f
@@ -152,7 +153,7 @@ start_tcptop() {
 	tpid=$!
 	running="$running $tpid"
 	i=0
-	until grep -q 'attached in' "$out.err"; do
+	until grep -qs 'attached in' "$out.err"; do
 		kill -0 "$tpid" 2>/dev/null || fail "tcptop $*: exited early: $(cat "$out.err")"
 		i=$((i + 1))
 		# A safety net for a hung load, not a performance assertion.
@@ -162,13 +163,16 @@ start_tcptop() {
 	echo "tcptop $*: $(grep 'attached in' "$out.err")"
 }
 
-# Sends sig to the tcptop started last and insists on exit status 0.
+# stop_tcptop SIG [PID OUT]: signals a tcptop (default: the one started last)
+# and insists on exit status 0.
 stop_tcptop() {
-	kill "-$1" "$tpid" || fail "cannot signal tcptop"
-	wait "$tpid"
+	p=${2:-$tpid}
+	o=${3:-$out}
+	kill "-$1" "$p" || fail "cannot signal tcptop"
+	wait "$p"
 	rc=$?
-	forget "$tpid"
-	[ "$rc" = 0 ] || fail "tcptop after SIG$1: exit $rc, want 0: $(cat "$out.err")"
+	forget "$p"
+	[ "$rc" = 0 ] || fail "tcptop after SIG$1: exit $rc, want 0: $(cat "$o.err")"
 }
 
 traffic() {
@@ -208,6 +212,17 @@ cat "$tmp/ground.steady" >>"$tmp/ground.json"
 stop_tcptop INT
 python3 "$CHECK" json "$tmp/ground.json" "$tmp/json" --multi-interval "$tmp/ground.steady" ||
 	{ head -c 4000 "$tmp/json"; fail "JSON does not match the generator"; }
+
+# d. A map too small for the traffic: drops are shown on the screen and in
+#    JSON, and every generator byte is either reported or counted as dropped.
+start_tcptop "$tmp/drops" -C --map-size 2 60
+screen_pid=$tpid
+start_tcptop "$tmp/drops.json" -j --map-size 2 60
+traffic "$tmp/ground.drops" --flows 4 --chunk 1000 --duration-ms 1000 steady
+stop_tcptop INT "$screen_pid" "$tmp/drops"
+stop_tcptop INT
+python3 "$CHECK" drops "$tmp/ground.drops" "$tmp/drops" "$tmp/drops.json" ||
+	{ cat "$tmp/drops"; fail "drops are not reported"; }
 
 echo "PASS"
 exit 0

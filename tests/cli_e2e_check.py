@@ -4,6 +4,7 @@
 
   cli_e2e_check.py json   GROUND OUTPUT [--multi-interval SUBSET]
   cli_e2e_check.py screen GROUND OUTPUT --interval N [--no-summary] [--family ipv4|ipv6]
+  cli_e2e_check.py drops  GROUND SCREEN JSON
 
 GROUND holds tcptop-traffic lines (pid comm family laddr lport raddr rport tx rx);
 every one of its endpoints must appear in OUTPUT with exactly its bytes.
@@ -11,6 +12,9 @@ With --multi-interval, at least one endpoint listed in the file SUBSET (a part
 of GROUND) must have been reported in two or more intervals: the sums really
 crossed interval boundaries.
 Other rows (other processes on the machine) are allowed and ignored.
+"drops" is for a run whose --map-size is too small for the traffic: both outputs
+must report drops, and no generator byte may be missing from the JSON without
+being counted as dropped.
 Exits 0 when everything matches; otherwise prints every mismatch and exits 1.
 """
 import json
@@ -191,13 +195,57 @@ def check_screen(ground, output, interval, summary, family_only):
           else "screen: mismatches found")
 
 
+DROPPED_RE = re.compile(r"^DROPPED this interval: (\d+) events, (\d+) bytes not attributed \((.*)\)$")
+
+
+def check_drops(ground, screen, output):
+    truth = read_ground(ground)
+    with open(screen, encoding="utf-8", errors="replace") as f:
+        lines = [DROPPED_RE.match(l) for l in f.read().split("\n")]
+    shown = [m for m in lines if m]
+    if not shown or int(shown[0].group(1)) == 0 or int(shown[0].group(2)) == 0:
+        fail("the screen shows no DROPPED line for an overfull map")
+    elif "map_full:" not in shown[0].group(3):
+        fail(f"DROPPED line does not name map_full: {shown[0].group(0)}")
+    reported = {}
+    dropped_events = dropped_bytes = 0
+    with open(output, encoding="utf-8") as f:
+        for line in f:
+            obj = json.loads(line)
+            dropped_events += obj["drops"]["events"]
+            dropped_bytes += obj["drops"]["bytes"]
+            mf = obj["drops"]["by_reason"]["map_full"]
+            if mf["events"] > obj["drops"]["events"] or mf["bytes"] > obj["drops"]["bytes"]:
+                fail(f"map_full exceeds the total: {obj['drops']}")
+            for fl in obj["flows"]:
+                k = key(fl["pid"], fl["family"], fl["laddr"], fl["lport"], fl["raddr"], fl["rport"])
+                reported[k] = reported.get(k, 0) + fl["rx_bytes"] + fl["tx_bytes"]
+    if dropped_events == 0:
+        fail("JSON reports no drops for an overfull map")
+    total = missing = 0
+    for t in truth:
+        k = key(t["pid"], t["family"], t["laddr"], t["lport"], t["raddr"], t["rport"])
+        got = reported.get(k, 0)
+        total += t["rx"] + t["tx"]
+        if got > t["rx"] + t["tx"]:
+            fail(f"flow {k}: {got} bytes reported, only {t['rx'] + t['tx']} moved")
+        missing += t["rx"] + t["tx"] - got
+    if missing > dropped_bytes:
+        fail(f"{missing} generator bytes missing but only {dropped_bytes} reported dropped: silent loss")
+    print(f"drops: {total} bytes moved, {total - missing} reported, {missing} missing, "
+          f"{dropped_bytes} reported dropped ({dropped_events} events)" if not errors
+          else "drops: mismatches found")
+
+
 def main(argv):
-    if len(argv) < 4 or argv[1] not in ("json", "screen"):
+    if len(argv) < 4 or argv[1] not in ("json", "screen", "drops"):
         print(__doc__, file=sys.stderr)
         return 2
     mode, ground, output = argv[1], argv[2], argv[3]
     opts = argv[4:]
-    if mode == "json":
+    if mode == "drops" and len(argv) == 5:
+        check_drops(ground, output, argv[4])
+    elif mode == "json":
         multi = opts[opts.index("--multi-interval") + 1] if "--multi-interval" in opts else None
         check_json(ground, output, multi)
     else:
