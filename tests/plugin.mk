@@ -47,3 +47,9 @@ tests_check_plugin_glue_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
 tests_check_plugin_glue_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
 tests_check_plugin_glue_LDADD = plugin/libtcptop_plugin.la $(CHECK_LIBS)
 endif
+
+# The real daemon: collectd -f loading tcptop.so with csv and unixsock, real
+# traffic from tcptop-traffic, exact per-socket totals, bad options, and no BPF
+# object left behind.  Skips (77) without BPF unless TCPTOP_REQUIRE_BPF=1.
+TESTS += tests/plugin_collectd.sh
+EXTRA_DIST += tests/plugin_collectd.sh tests/plugin_collectd_check.py
