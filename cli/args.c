@@ -86,10 +86,15 @@ static int tcptop_args_fail(char *err, size_t errlen, const char *fmt, ...)
 static int tcptop_args_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
+	char *p;
 
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	/* Values are quoted as typed: a newline or an escape sequence in one must not reach the terminal. */
+	for (p = err; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -EINVAL;
 }
 
