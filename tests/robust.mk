@@ -1,1 +1,117 @@
-# tests/robust.mk: lifecycle, sanitizers, valgrind, fuzzing, hostile and unprivileged processes
+# tests/robust.mk: lifecycle, sanitizers, valgrind, fuzzing, hostile and
+# unprivileged processes (issue 4, sections 3 and 4).
+
+# ---- fuzzing ------------------------------------------------------------------
+# Each harness in tests/fuzz/ defines LLVMFuzzerTestOneInput and is built twice:
+#  - replay_<name>, by the ordinary compiler with replay_main.c, which feeds the
+#    committed corpus once (make check; works with --enable-sanitizers and
+#    under valgrind);
+#  - libfuzzer_<name>, by clang with -fsanitize=fuzzer,address,undefined
+#    (make fuzz, and a few seconds of it in make check).
+FUZZ_HARNESSES = cli_args cli_output ident plugin_conf
+
+FUZZ_REPLAY = \
+	tests/fuzz/replay_cli_args \
+	tests/fuzz/replay_cli_output \
+	tests/fuzz/replay_ident \
+	tests/fuzz/replay_plugin_conf
+check_PROGRAMS += $(FUZZ_REPLAY)
+
+FUZZ_REPLAY_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/cli -I$(top_srcdir)/plugin -I$(top_srcdir)/tests/fuzz
+FUZZ_CLI_LDADD = cli/libtcptop_cli.la core/libtcptop.la
+FUZZ_PLUGIN_LDADD = plugin/libtcptop_plugin.la core/libtcptop.la
+
+tests_fuzz_replay_cli_args_SOURCES = tests/fuzz/fuzz_cli_args.c tests/fuzz/replay_main.c
+tests_fuzz_replay_cli_args_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_cli_args_LDADD = $(FUZZ_CLI_LDADD)
+
+tests_fuzz_replay_cli_output_SOURCES = tests/fuzz/fuzz_cli_output.c tests/fuzz/replay_main.c
+tests_fuzz_replay_cli_output_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_cli_output_LDADD = $(FUZZ_CLI_LDADD)
+
+FUZZ_CHECK_SRCS = tests/fuzz/fuzz_check.h tests/fuzz/fuzz_check.c
+tests_fuzz_replay_ident_SOURCES = tests/fuzz/fuzz_ident.c $(FUZZ_CHECK_SRCS) tests/fuzz/replay_main.c
+tests_fuzz_replay_ident_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_ident_LDADD = $(FUZZ_PLUGIN_LDADD)
+
+FUZZ_OCONFIG_SRCS = tests/fuzz/oconfig_text.h tests/fuzz/oconfig_text.c
+tests_fuzz_replay_plugin_conf_SOURCES = tests/fuzz/fuzz_plugin_conf.c $(FUZZ_CHECK_SRCS) \
+	$(FUZZ_OCONFIG_SRCS) tests/fuzz/replay_main.c
+tests_fuzz_replay_plugin_conf_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_plugin_conf_LDADD = $(FUZZ_PLUGIN_LDADD)
+
+# libFuzzer builds compile every source they need with clang in one go, so
+# nothing built by the ordinary compiler (perhaps with gcc's sanitizers) mixes in.
+FUZZ_CC = $(BPF_CLANG)
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -Wall -Wextra
+FUZZ_CPPFLAGS = $(DEFS) -I$(top_builddir) $(AM_CPPFLAGS) -I$(top_srcdir)/cli \
+	-I$(top_srcdir)/plugin -I$(top_srcdir)/tests/fuzz $(LIBBPF_CFLAGS)
+FUZZ_LIBS = $(LIBBPF_LIBS) $(LIBELF_LIBS) $(ZLIB_LIBS) -lm
+FUZZ_CORE = $(srcdir)/core/tracer.c $(srcdir)/core/tracer_drain.c $(srcdir)/core/tracer_seed.c \
+	$(srcdir)/core/flow_table.c $(srcdir)/core/flow_format.c
+FUZZ_CLI = $(srcdir)/cli/args.c $(srcdir)/cli/rows.c $(srcdir)/cli/utf8.c \
+	$(srcdir)/cli/screen.c $(srcdir)/cli/json.c
+FUZZ_PLUGIN = $(srcdir)/plugin/plugin_conf.c $(srcdir)/plugin/plugin_filter.c \
+	$(srcdir)/plugin/plugin_ident.c $(srcdir)/plugin/plugin_units.c
+FUZZ_BUILD = $(MKDIR_P) tests/fuzz && $(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_CPPFLAGS) -o $@
+
+FUZZ_BINS = \
+	tests/fuzz/libfuzzer_cli_args \
+	tests/fuzz/libfuzzer_cli_output \
+	tests/fuzz/libfuzzer_ident \
+	tests/fuzz/libfuzzer_plugin_conf
+
+tests/fuzz/libfuzzer_cli_args: $(srcdir)/tests/fuzz/fuzz_cli_args.c $(FUZZ_CLI) $(FUZZ_CORE) \
+		bpf/tcptop.skel.h
+	$(AM_V_GEN)$(FUZZ_BUILD) $(srcdir)/tests/fuzz/fuzz_cli_args.c $(FUZZ_CLI) $(FUZZ_CORE) $(FUZZ_LIBS)
+
+tests/fuzz/libfuzzer_cli_output: $(srcdir)/tests/fuzz/fuzz_cli_output.c $(FUZZ_CLI) $(FUZZ_CORE) \
+		bpf/tcptop.skel.h
+	$(AM_V_GEN)$(FUZZ_BUILD) $(srcdir)/tests/fuzz/fuzz_cli_output.c $(FUZZ_CLI) $(FUZZ_CORE) \
+		$(FUZZ_LIBS)
+
+tests/fuzz/libfuzzer_ident: $(srcdir)/tests/fuzz/fuzz_ident.c $(srcdir)/tests/fuzz/fuzz_check.c \
+		$(FUZZ_PLUGIN) $(FUZZ_CORE) bpf/tcptop.skel.h
+	$(AM_V_GEN)$(FUZZ_BUILD) $(srcdir)/tests/fuzz/fuzz_ident.c $(srcdir)/tests/fuzz/fuzz_check.c \
+		$(FUZZ_PLUGIN) $(FUZZ_CORE) $(FUZZ_LIBS)
+
+tests/fuzz/libfuzzer_plugin_conf: $(srcdir)/tests/fuzz/fuzz_plugin_conf.c \
+		$(srcdir)/tests/fuzz/fuzz_check.c $(srcdir)/tests/fuzz/oconfig_text.c $(FUZZ_PLUGIN) \
+		$(FUZZ_CORE) bpf/tcptop.skel.h
+	$(AM_V_GEN)$(FUZZ_BUILD) $(srcdir)/tests/fuzz/fuzz_plugin_conf.c \
+		$(srcdir)/tests/fuzz/fuzz_check.c $(srcdir)/tests/fuzz/oconfig_text.c $(FUZZ_PLUGIN) \
+		$(FUZZ_CORE) $(FUZZ_LIBS)
+
+# The make check smoke test needs to know whether clang could build them: a
+# missing libFuzzer runtime (Debian: libclang-rt-14-dev) must not break the build.
+FUZZ_HARNESS_SRCS = $(srcdir)/tests/fuzz/fuzz_cli_args.c $(srcdir)/tests/fuzz/fuzz_cli_output.c \
+	$(srcdir)/tests/fuzz/fuzz_ident.c $(srcdir)/tests/fuzz/fuzz_plugin_conf.c \
+	$(srcdir)/tests/fuzz/fuzz_check.c $(srcdir)/tests/fuzz/fuzz_check.h \
+	$(srcdir)/tests/fuzz/oconfig_text.c $(srcdir)/tests/fuzz/oconfig_text.h
+tests/fuzz/libfuzzer.stamp: $(FUZZ_HARNESS_SRCS) $(FUZZ_CLI) $(FUZZ_PLUGIN) $(FUZZ_CORE) \
+		bpf/tcptop.skel.h
+	@$(MKDIR_P) tests/fuzz; \
+	if $(MAKE) $(AM_MAKEFLAGS) fuzz-build > tests/fuzz/libfuzzer.log 2>&1; then \
+		echo yes > $@; \
+	else \
+		echo "no: $(FUZZ_CC) cannot build libFuzzer harnesses; see tests/fuzz/libfuzzer.log" > $@; \
+		echo "warning: libFuzzer harnesses not built (see tests/fuzz/libfuzzer.log)" >&2; \
+	fi
+check_SCRIPTS = tests/fuzz/libfuzzer.stamp
+
+fuzz-build: $(FUZZ_BINS)
+
+# make fuzz: each harness for FUZZ_SECONDS; fails on any crash.
+FUZZ_SECONDS = 60
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(SHELL) $(srcdir)/tests/fuzz/run.sh $(srcdir)/tests/fuzz \
+		tests/fuzz $(FUZZ_HARNESSES)
+
+.PHONY: fuzz fuzz-build
+
+TESTS += tests/fuzz/smoke.sh
+dist_check_SCRIPTS += tests/fuzz/smoke.sh tests/fuzz/run.sh
+EXTRA_DIST += tests/fuzz/corpus
+CLEANFILES += $(FUZZ_BINS) tests/fuzz/libfuzzer.stamp tests/fuzz/libfuzzer.log \
+	tests/fuzz/summary.txt
