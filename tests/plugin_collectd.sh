@@ -224,7 +224,9 @@ $check exact "$main.csv/$host" 20 "$tmp"/truth-* || fail "csv totals differ from
 ours=$(csv_lines "$main.csv/$host/tcptop-self/tcptop_seconds-drain-*")
 theirs=$(csv_lines "$main.csv/$host/load/load-*")
 say "reads so far: tcptop $ours, load $theirs"
-[ "$ours" -ge $((2 * theirs + 2)) ] || fail "tcptop did not read at its own Interval ($ours reads vs $theirs)"
+# Four times as many when the machine is idle; only "more" is asserted, so a
+# busy machine cannot fail it, but the global interval (as many) would.
+[ "$ours" -ge $((theirs + 3)) ] || fail "tcptop did not read at its own Interval ($ours reads vs $theirs)"
 
 stop_daemon
 grep -q "Exiting normally" "$main.log" || fail "collectd did not exit normally"
