@@ -30,3 +30,29 @@ tests_check_flow_format_SOURCES = tests/check_flow_format.c
 tests_check_flow_format_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_flow_format_LDADD = core/libtcptop.la $(CHECK_LIBS)
 endif
+
+# Live tests of the core: real programs, real loopback traffic, exact bytes
+# per socket.  They exit 77 without BPF unless TCPTOP_REQUIRE_BPF=1, and take
+# their attach mode from TCPTOP_PROBE (auto by default), so the VM harness
+# runs the same programs, linked statically, in the other modes.
+LIVE_UTIL = tests/live_util.h tests/live_util.c
+LIVE_LDADD = tests/libtraffic.la core/libtcptop.la -lpthread
+LIVE_TESTS = \
+	tests/live_bulk \
+	tests/live_small_writes \
+	tests/live_nonblock \
+	tests/live_child \
+	tests/live_steady
+check_PROGRAMS += $(LIVE_TESTS)
+TESTS += $(LIVE_TESTS)
+
+tests_live_bulk_SOURCES = tests/live_bulk.c $(LIVE_UTIL)
+tests_live_bulk_LDADD = $(LIVE_LDADD)
+tests_live_small_writes_SOURCES = tests/live_small_writes.c $(LIVE_UTIL)
+tests_live_small_writes_LDADD = $(LIVE_LDADD)
+tests_live_nonblock_SOURCES = tests/live_nonblock.c $(LIVE_UTIL)
+tests_live_nonblock_LDADD = $(LIVE_LDADD)
+tests_live_child_SOURCES = tests/live_child.c $(LIVE_UTIL)
+tests_live_child_LDADD = $(LIVE_LDADD)
+tests_live_steady_SOURCES = tests/live_steady.c $(LIVE_UTIL)
+tests_live_steady_LDADD = $(LIVE_LDADD)

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,6 +336,20 @@ int traffic_job_go(struct traffic_job *j)
 	close(j->gate_fd);
 	j->gate_fd = -1;
 	return err;
+}
+
+int traffic_job_poll(struct traffic_job *j, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = j->result_fd, .events = POLLIN };
+	int n;
+
+	/* The job writes its results only after its last socket is closed. */
+	do
+		n = poll(&pfd, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n > 0;
 }
 
 int traffic_job_wait(struct traffic_job *j, struct traffic_result *r)

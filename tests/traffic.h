@@ -137,6 +137,11 @@ struct traffic_job;
 int traffic_start(const struct traffic_opts *o, bool gated, struct traffic_job **out);
 pid_t traffic_job_pid(const struct traffic_job *j);
 int traffic_job_go(struct traffic_job *j);
+/*
+ * Wait up to timeout_ms for the job's traffic to end (every socket closed,
+ * results ready).  Returns 1 when it has ended, 0 when not yet, or -errno.
+ */
+int traffic_job_poll(struct traffic_job *j, int timeout_ms);
 /* Wait for the job to finish, append its endpoints to r and free j. */
 int traffic_job_wait(struct traffic_job *j, struct traffic_result *r);
 
