@@ -42,7 +42,9 @@ LIVE_TESTS = \
 	tests/live_small_writes \
 	tests/live_nonblock \
 	tests/live_child \
-	tests/live_steady
+	tests/live_steady \
+	tests/live_filters \
+	tests/live_capacity
 check_PROGRAMS += $(LIVE_TESTS)
 TESTS += $(LIVE_TESTS)
 
@@ -56,3 +58,7 @@ tests_live_child_SOURCES = tests/live_child.c $(LIVE_UTIL)
 tests_live_child_LDADD = $(LIVE_LDADD)
 tests_live_steady_SOURCES = tests/live_steady.c $(LIVE_UTIL)
 tests_live_steady_LDADD = $(LIVE_LDADD)
+tests_live_filters_SOURCES = tests/live_filters.c $(LIVE_UTIL)
+tests_live_filters_LDADD = $(LIVE_LDADD)
+tests_live_capacity_SOURCES = tests/live_capacity.c $(LIVE_UTIL)
+tests_live_capacity_LDADD = $(LIVE_LDADD)
