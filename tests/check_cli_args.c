@@ -144,6 +144,9 @@ START_TEST(test_pid_bad)
 	assert_bad(parse("-p", "99999999999999999999999", NULL), "too large");
 	assert_bad(parse("-p", NULL), "-p/--pid needs a value");
 	assert_bad(parse("--pid", NULL), "-p/--pid needs a value");
+	/* The reason quotes the value, but stays one line and drives no terminal. */
+	assert_bad(parse("-p", "1\n2", NULL), "invalid PID '1?2'");
+	assert_bad(parse("--map-size", "\033[2J", NULL), "invalid map size '?[2J'");
 }
 END_TEST
 
