@@ -164,5 +164,5 @@ char *sstrerror(int errnum, char *buf, size_t buflen)
 
 cdtime_t cdtime(void)
 {
-	return 0;
+	return stubs.now;
 }

@@ -36,6 +36,7 @@ struct stubs_state {
 	size_t ndispatched;
 	struct stubs_log *logs;
 	size_t nlogs;
+	cdtime_t now;			/* what cdtime() returns */
 };
 
 extern struct stubs_state stubs;
