@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Loopback traffic with known byte counts: see bench_net.h. */
-/* accept4, pipe2 */
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -18,9 +15,6 @@
 
 #include "bench_net.h"
 #include "bench_util.h"
-
-/* Accepting after every batch keeps the accept queue far below net.core.somaxconn. */
-#define BENCH_CONNECT_BATCH 256
 
 int bench_listen(const char *addr, uint16_t *port, int backlog)
 {
@@ -87,8 +81,7 @@ uint16_t bench_local_port(int fd)
 	return ntohs(sin.sin_port);
 }
 
-/* Exactly one byte, retried on EINTR; 0 on success. */
-static int bench_xfer1(int fd, bool rx)
+int bench_xfer1(int fd, bool rx)
 {
 	char c = 'x';
 	ssize_t n;
@@ -161,182 +154,4 @@ cleanup:
 	if (!err && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
 		err = -EPIPE;
 	return err;
-}
-
-/* ---- many connections ---------------------------------------------------------- */
-
-struct bench_holder_reply {
-	int err;
-	uint16_t first_port;
-	int nports;
-};
-
-struct bench_conns {
-	int *client;
-	int *server;
-	long n;
-};
-
-static int bench_conns_open(struct bench_conns *c, long conns, struct bench_holder_reply *rep)
-{
-	char src[32];
-	int lfd = -1, err = 0;
-	long i, batch, done = 0;
-	int k;
-
-	c->client = calloc(conns, sizeof(int));
-	c->server = calloc(conns, sizeof(int));
-	if (!c->client || !c->server)
-		return -ENOMEM;
-	rep->nports = (int)((conns + BENCH_CONNS_PER_SRC - 1) / BENCH_CONNS_PER_SRC);
-	for (k = 0; k < rep->nports && !err; k++) {
-		uint16_t port = 0;
-		long end = done + BENCH_CONNS_PER_SRC < conns ? done + BENCH_CONNS_PER_SRC : conns;
-
-		lfd = bench_listen("127.0.0.1", &port, BENCH_CONNECT_BATCH * 2);
-		if (lfd < 0)
-			return lfd;
-		if (k == 0)
-			rep->first_port = port;
-		snprintf(src, sizeof(src), "127.0.0.%d", 10 + k);
-		while (done < end && !err) {
-			batch = end - done < BENCH_CONNECT_BATCH ? end - done : BENCH_CONNECT_BATCH;
-			for (i = 0; i < batch && !err; i++) {
-				int fd = bench_connect(src, "127.0.0.1", port);
-
-				if (fd < 0)
-					err = fd;
-				else
-					c->client[done + i] = fd;
-			}
-			for (i = 0; i < batch && !err; i++) {
-				int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-
-				if (fd < 0)
-					err = -errno;
-				else
-					c->server[done + i] = fd;
-			}
-			if (!err) {
-				done += batch;
-				c->n = done;
-			}
-		}
-		/* Accepted sockets outlive their listener; keep only the connections. */
-		close(lfd);
-	}
-	return err;
-}
-
-static int bench_conns_round(struct bench_conns *c)
-{
-	long i;
-	int err = 0;
-
-	for (i = 0; i < c->n && !err; i++)
-		err = bench_xfer1(c->client[i], false);
-	for (i = 0; i < c->n && !err; i++) {
-		err = bench_xfer1(c->server[i], true);
-		if (!err)
-			err = bench_xfer1(c->server[i], false);
-	}
-	for (i = 0; i < c->n && !err; i++)
-		err = bench_xfer1(c->client[i], true);
-	return err;
-}
-
-static void bench_holder_main(long conns, int cmd_fd, int reply_fd)
-{
-	struct bench_holder_reply rep = { 0 };
-	struct bench_conns c = { 0 };
-	char cmd;
-
-	rep.err = bench_conns_open(&c, conns, &rep);
-	if (write(reply_fd, &rep, sizeof(rep)) != sizeof(rep) || rep.err)
-		_exit(1);
-	while (read(cmd_fd, &cmd, 1) == 1 && cmd == 'r') {
-		rep.err = bench_conns_round(&c);
-		if (write(reply_fd, &rep, sizeof(rep)) != sizeof(rep))
-			_exit(1);
-	}
-	/* Exiting closes every socket; the resets need no help from us. */
-	_exit(0);
-}
-
-static int bench_holder_wait(struct bench_holder *h)
-{
-	struct bench_holder_reply rep;
-	ssize_t n;
-
-	do
-		n = read(h->reply_fd, &rep, sizeof(rep));
-	while (n < 0 && errno == EINTR);
-	if (n != sizeof(rep))
-		return -EPIPE;
-	if (rep.err)
-		return rep.err;
-	h->first_port = rep.first_port;
-	h->nports = rep.nports;
-	return 0;
-}
-
-int bench_holder_start(long conns, struct bench_holder *h)
-{
-	int cmd[2], reply[2], err;
-
-	memset(h, 0, sizeof(*h));
-	h->pid = -1;
-	if (pipe2(cmd, O_CLOEXEC))
-		return -errno;
-	if (pipe2(reply, O_CLOEXEC)) {
-		err = -errno;
-		close(cmd[0]);
-		close(cmd[1]);
-		return err;
-	}
-	h->pid = fork();
-	if (h->pid < 0) {
-		err = -errno;
-		close(cmd[0]);
-		close(cmd[1]);
-		close(reply[0]);
-		close(reply[1]);
-		return err;
-	}
-	if (h->pid == 0) {
-		close(cmd[1]);
-		close(reply[0]);
-		bench_holder_main(conns, cmd[0], reply[1]);
-	}
-	close(cmd[0]);
-	close(reply[1]);
-	h->cmd_fd = cmd[1];
-	h->reply_fd = reply[0];
-	h->conns = conns;
-	err = bench_holder_wait(h);
-	if (err)
-		bench_holder_stop(h);
-	return err;
-}
-
-int bench_holder_round(struct bench_holder *h)
-{
-	if (write(h->cmd_fd, "r", 1) != 1)
-		return -EPIPE;
-	return bench_holder_wait(h);
-}
-
-void bench_holder_stop(struct bench_holder *h)
-{
-	int status;
-
-	if (h->pid <= 0)
-		return;
-	if (write(h->cmd_fd, "q", 1) != 1)
-		kill(h->pid, SIGKILL);
-	close(h->cmd_fd);
-	close(h->reply_fd);
-	while (waitpid(h->pid, &status, 0) < 0 && errno == EINTR)
-		;
-	h->pid = -1;
 }

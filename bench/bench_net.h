@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Loopback traffic for the benchmarks, with its own ground truth: a 1-byte
- * ping-pong between two processes, and a holder of many concurrent
- * connections that makes every one of them move a byte each way on demand.
+ * Loopback traffic for the benchmarks, with its own ground truth: sockets,
+ * and a 1-byte ping-pong between two processes.
  */
 #ifndef TCPTOP_BENCH_NET_H
 #define TCPTOP_BENCH_NET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -15,6 +15,8 @@ int bench_listen(const char *addr, uint16_t *port, int backlog);
 /* Blocking connect from src (NULL: any) to dst:port, TCP_NODELAY set. */
 int bench_connect(const char *src, const char *dst, uint16_t port);
 uint16_t bench_local_port(int fd);
+/* Write (rx false) or read exactly one byte, retried on EINTR; 0 or -errno. */
+int bench_xfer1(int fd, bool rx);
 
 /* ---- ping-pong --------------------------------------------------------------- */
 
@@ -33,33 +35,5 @@ struct bench_pingpong {
 };
 
 int bench_pingpong_run(long msgs, struct bench_pingpong *r);
-
-/* ---- many connections ---------------------------------------------------------- */
-
-/* Connections per source address, below one ephemeral port range. */
-#define BENCH_CONNS_PER_SRC 20000
-
-struct bench_holder {
-	pid_t pid;
-	int cmd_fd;		/* we write commands */
-	int reply_fd;		/* the holder answers */
-	long conns;
-	uint16_t first_port;	/* listening ports first_port... (one per source address) */
-	int nports;
-};
-
-/*
- * Fork a process that holds conns connections (2 * conns sockets) on
- * 127.0.0.1, from source addresses 127.0.0.10, .11, ... so no single
- * ephemeral port range runs out.  Returns once all are connected.
- */
-int bench_holder_start(long conns, struct bench_holder *h);
-/*
- * Every connection moves one byte each way: client to server, then back.
- * On return each of the 2 * conns sockets has sent 1 byte and received 1.
- */
-int bench_holder_round(struct bench_holder *h);
-/* Tell the holder to exit and reap it. */
-void bench_holder_stop(struct bench_holder *h);
 
 #endif

@@ -427,3 +427,24 @@ void bench_table_sum(struct tcptop_table *t, uint32_t tgid, uint16_t lport, uint
 		(*entries)++;
 	}
 }
+
+void bench_table_sum_pids(struct tcptop_table *t, const uint32_t *pids, int npids, uint64_t *tx,
+			  uint64_t *rx, size_t *entries)
+{
+	size_t i, n = tcptop_table_count(t);
+	int k;
+
+	*tx = *rx = 0;
+	*entries = 0;
+	for (i = 0; i < n; i++) {
+		const struct tcptop_flow_entry *e = tcptop_table_at(t, i);
+
+		for (k = 0; k < npids && e->tgid != pids[k]; k++)
+			;
+		if (k == npids)
+			continue;
+		*tx += e->tx_delta;
+		*rx += e->rx_delta;
+		(*entries)++;
+	}
+}

@@ -87,6 +87,9 @@ void bench_core_log(enum tcptop_log_level level, const char *msg, void *ctx);
  */
 void bench_table_sum(struct tcptop_table *t, uint32_t tgid, uint16_t lport, uint64_t *tx,
 		     uint64_t *rx, size_t *entries);
+/* Same over the entries of any of the npids processes in pids, any port. */
+void bench_table_sum_pids(struct tcptop_table *t, const uint32_t *pids, int npids, uint64_t *tx,
+			  uint64_t *rx, size_t *entries);
 
 /* Parse "1000,10000" style lists; returns the count or -EINVAL. */
 int bench_parse_list(const char *s, long *out, int max);

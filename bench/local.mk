@@ -4,7 +4,8 @@
 
 BENCH_PROGS = \
 	bench/tcptop-bench-event \
-	bench/tcptop-bench-e2e
+	bench/tcptop-bench-e2e \
+	bench/tcptop-bench-drain
 check_PROGRAMS += $(BENCH_PROGS)
 
 # Shared helpers: clocks and medians, program statistics, loopback traffic.
@@ -12,6 +13,7 @@ check_LTLIBRARIES += bench/libtcptopbench.la
 bench_libtcptopbench_la_SOURCES = \
 	bench/bench_util.c bench/bench_util.h \
 	bench/bench_net.c bench/bench_net.h \
+	bench/bench_holder.c bench/bench_holder.h \
 	bench/bench_peer.c bench/bench_peer.h \
 	bench/bench_cli.c bench/bench_cli.h \
 	bench/bench_iperf.c bench/bench_iperf.h
@@ -29,6 +31,17 @@ bench_tcptop_bench_event_LDADD = $(BENCH_LDADD)
 bench_tcptop_bench_e2e_SOURCES = bench/bench_e2e.c
 bench_tcptop_bench_e2e_CPPFLAGS = $(BENCH_CPPFLAGS)
 bench_tcptop_bench_e2e_LDADD = $(BENCH_LDADD)
+
+# The drain benchmark also runs the CLI's screen code and dlopens the plugin,
+# whose plugin_* symbols it provides (stubs, hence -export-dynamic).
+check_LTLIBRARIES += bench/libtcptopbench_plugin.la
+bench_libtcptopbench_plugin_la_SOURCES = bench/bench_plugin.c bench/bench_plugin.h
+bench_libtcptopbench_plugin_la_CPPFLAGS = $(AM_CPPFLAGS) $(COLLECTD_CPPFLAGS)
+
+bench_tcptop_bench_drain_SOURCES = bench/bench_drain.c
+bench_tcptop_bench_drain_CPPFLAGS = $(BENCH_CPPFLAGS) -I$(top_srcdir)/cli
+bench_tcptop_bench_drain_LDADD = bench/libtcptopbench_plugin.la cli/libtcptop_cli.la $(BENCH_LDADD)
+bench_tcptop_bench_drain_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
 
 # Empty programs on the same hooks, compiled exactly like bpf/tcptop.bpf.o.
 bench/bench_empty.bpf.o: $(top_srcdir)/bench/empty.bpf.c
