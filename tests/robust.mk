@@ -115,3 +115,10 @@ dist_check_SCRIPTS += tests/fuzz/smoke.sh tests/fuzz/run.sh
 EXTRA_DIST += tests/fuzz/corpus
 CLEANFILES += $(FUZZ_BINS) tests/fuzz/libfuzzer.stamp tests/fuzz/libfuzzer.log \
 	tests/fuzz/summary.txt
+
+# ---- lifecycle ----------------------------------------------------------------
+# Live: real BPF and real traffic; 77 without BPF unless TCPTOP_REQUIRE_BPF=1.
+check_PROGRAMS += tests/lifecycle_core
+TESTS += tests/lifecycle_core
+tests_lifecycle_core_SOURCES = tests/lifecycle_core.c
+tests_lifecycle_core_LDADD = core/libtcptop.la tests/libtraffic.la
