@@ -52,4 +52,8 @@ endif
 # traffic from tcptop-traffic, exact per-socket totals, bad options, and no BPF
 # object left behind.  Skips (77) without BPF unless TCPTOP_REQUIRE_BPF=1.
 TESTS += tests/plugin_collectd.sh
-EXTRA_DIST += tests/plugin_collectd.sh tests/plugin_collectd_check.py
+# The fleet path: write_graphite -> carbon-cache and network -> InfluxDB,
+# real servers on loopback, exact totals in what they store.
+TESTS += tests/plugin_fleet.sh
+EXTRA_DIST += tests/plugin_lib.sh tests/plugin_collectd.sh tests/plugin_fleet.sh \
+	tests/plugin_collectd_check.py

@@ -5,16 +5,14 @@
 # private config that loads our plugin (PluginDir pointing at the build) with
 # csv, unixsock, load and logfile.
 #
-#  1. Real loopback traffic with known bytes (tests/tcptop-traffic: IPv4 bulk,
-#     IPv6 echo, a short-lived child with a hostile name on a v4-mapped socket,
-#     a socket shared by a forked child, steady flows that close
-#     mid-interval): the last cumulative rx and tx in csv equal the ground
-#     truth exactly for every socket, and none of our processes has a unit
-#     the truth does not know.
+#  1. Real loopback traffic with known bytes (tests/tcptop-traffic, see
+#     run_scenarios in plugin_lib.sh): the last cumulative rx and tx in csv
+#     equal the ground truth exactly for every socket, and none of our
+#     processes has a unit the truth does not know.
 #  2. The plugin reads at the Interval of its own block (0.5 s; global 2 s).
-#  3. unixsock lists a live flow and our self-metrics.
+#  3. unixsock lists a live flow, with a rate, and our self-metrics.
 #  4. After collectd exits, none of the BPF programs, maps or links it held
-#     remains in the kernel.
+#     remains in the kernel (ids from /proc/PID/fdinfo, checked with bpftool).
 #  5. Bad options: an ERROR naming each option, init fails, and collectd keeps
 #     running its other plugins (load keeps writing csv).
 #  6. A probe mode this kernel cannot run: one ERROR saying what is missing,
@@ -22,175 +20,39 @@
 #
 # Exits 77 (skip) when BPF cannot be loaded here, unless TCPTOP_REQUIRE_BPF=1.
 set -u
+name=plugin_collectd
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/plugin_lib.sh"
 
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir/build}
-COLLECTD=${COLLECTD:-/usr/sbin/collectd}
-plugindir=$top_builddir/plugin/.libs
-traffic=${TCPTOP_TRAFFIC:-$top_builddir/tests/tcptop-traffic}
-check="python3 $top_srcdir/tests/plugin_collectd_check.py"
-host=tcptop-test
+require_common collectdctl
 
-tmp=$(mktemp -d /tmp/tcptop-plugin-test.XXXXXX)
-daemon_pid=
-bg_pid=
-
-say() { echo "plugin_collectd: $*"; }
-
-dump_logs() {
-	for f in "$tmp"/*.log; do
-		[ -f "$f" ] || continue
-		echo "----- $f"
-		tail -n 40 "$f"
-	done
-}
-
-# Stops what this test started, by PID only.
-cleanup() {
-	if [ -n "$bg_pid" ] && kill -0 "$bg_pid" 2>/dev/null; then
-		kill "$bg_pid" 2>/dev/null
-		wait "$bg_pid" 2>/dev/null
-	fi
-	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
-		kill -KILL "$daemon_pid" 2>/dev/null
-		wait "$daemon_pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-fail() {
-	say "FAIL: $*"
-	dump_logs
-	exit 1
-}
-
-skip() {
-	if [ "${TCPTOP_REQUIRE_BPF:-0}" = 1 ]; then
-		fail "TCPTOP_REQUIRE_BPF=1 but $*"
-	fi
-	say "SKIP: $*"
-	exit 77
-}
-
-[ "$(id -u)" -eq 0 ] || skip "not root: loading BPF programs needs CAP_BPF and CAP_PERFMON"
-[ -x "$COLLECTD" ] || skip "$COLLECTD is missing (apt-get install collectd-core)"
-for tool in bpftool collectdctl python3; do
-	command -v "$tool" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
-	command -v "$tool" >/dev/null 2>&1 || fail "$tool is missing (see tools/setup)"
-done
-[ -f "$plugindir/tcptop.so" ] || fail "$plugindir/tcptop.so is not built"
-[ -x "$traffic" ] || fail "$traffic is not built (make check builds it)"
-
-# Writes a config: $1 file, $2 global interval, $3 the <Plugin tcptop> body.
+# A config with unixsock too: $1 file, $2 global interval, $3 the tcptop block body.
 write_conf() {
-	cat > "$1" <<EOF
-Hostname "$host"
-FQDNLookup false
-Interval $2
-BaseDir "$tmp"
-PIDFile "$1.pid"
-TypesDB "/usr/share/collectd/types.db" "$top_srcdir/types.db"
-
-PluginDir "/usr/lib/collectd"
-LoadPlugin logfile
-<Plugin logfile>
-  LogLevel info
-  File "$1.log"
-  Timestamp true
-  PrintSeverity true
-</Plugin>
-LoadPlugin csv
-<Plugin csv>
-  DataDir "$1.csv"
-  StoreRates false
-</Plugin>
+	conf_head "$1" "$2"
+	cat >> "$1" <<EOF
 LoadPlugin unixsock
 <Plugin unixsock>
   SocketFile "$1.sock"
   SocketGroup "root"
 </Plugin>
-LoadPlugin load
-
-PluginDir "$plugindir"
-LoadPlugin tcptop
-<Plugin tcptop>
-$3
-</Plugin>
 EOF
-}
-
-# Starts collectd on config $1 in the foreground, in the background of this shell.
-start_daemon() {
-	"$COLLECTD" -f -C "$1" > "$1.out" 2>&1 &
-	daemon_pid=$!
-}
-
-# Waits up to $2 seconds for the log of config $1 to match the regex $3.
-wait_log() {
-	i=0
-	while [ $i -lt $(($2 * 10)) ]; do
-		grep -Eq "$3" "$1.log" 2>/dev/null && return 0
-		kill -0 "$daemon_pid" 2>/dev/null || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# SIGTERM, then waits up to 15 s for a normal exit.
-stop_daemon() {
-	kill -TERM "$daemon_pid" 2>/dev/null || fail "collectd $daemon_pid died before it was stopped"
-	i=0
-	while kill -0 "$daemon_pid" 2>/dev/null && [ $i -lt 150 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -0 "$daemon_pid" 2>/dev/null && fail "collectd $daemon_pid did not exit on SIGTERM"
-	wait "$daemon_pid" 2>/dev/null
-	daemon_pid=
-}
-
-# Number of data lines in the newest csv file matching the glob $1.
-csv_lines() {
-	f=$(ls $1 2>/dev/null | tail -n 1)
-	[ -n "$f" ] || { echo 0; return; }
-	grep -vc '^epoch' "$f"
+	conf_tcptop "$1" "$3"
 }
 
 # ---- 1-4: exact totals through the real daemon ---------------------------------------
 main=$tmp/main.conf
 write_conf "$main" 2 '  Interval 0.5'
 start_daemon "$main"
-if ! wait_log "$main" 15 'tcptop plugin: attached in|Initialization of plugin .tcptop. failed'; then
-	fail "collectd did not get through init"
-fi
-if grep -q "Initialization of plugin .tcptop. failed" "$main.log"; then
-	grep "tcptop plugin:" "$main.log"
-	skip "the plugin could not load its BPF programs here (see the ERROR above)"
-fi
-grep "tcptop plugin:" "$main.log"
+wait_attached "$main"
 $check bpf-ids "$daemon_pid" > "$tmp/bpf-ids" || fail "cannot read collectd's file descriptors"
 grep -q '^prog ' "$tmp/bpf-ids" || fail "collectd holds no BPF program although the plugin attached"
 say "collectd $daemon_pid holds $(grep -c . "$tmp/bpf-ids") BPF objects: $(tr '\n' ' ' < "$tmp/bpf-ids")"
 
-# Each scenario prints its ground truth once all its sockets are closed.
-run_traffic() {
-	name=$1
-	shift
-	"$traffic" "$@" > "$tmp/truth-$name" 2> "$tmp/truth-$name.err" ||
-		fail "tcptop-traffic $* failed: $(cat "$tmp/truth-$name.err")"
-}
-run_traffic bulk4 --family ipv4 --bytes 1048576 bulk
-run_traffic echo6 --family ipv6 --bytes 262144 --chunk 1000 echo
-run_traffic child_mapped --family mapped --comm 'x.y [*]?' --bytes 300000 --chunk 4096 child
-run_traffic fork4 --family ipv4 --comm 'forked-kid' --bytes 200000 fork
-run_traffic steady6 --family ipv6 --flows 3 --chunk 700 --duration-ms 1700 steady
+run_scenarios
 
 # A flow while it is alive, through unixsock: listed, with a rate.
 "$traffic" --family ipv4 --chunk 500 --duration-ms 4000 steady > "$tmp/bg.out" 2>&1 &
 bg_pid=$!
+track "$bg_pid"
 listed=
 i=0
 while [ $i -lt 30 ]; do
@@ -215,10 +77,9 @@ say "unixsock getval: $(echo "$getval" | tr '\n' ' ')"
 collectdctl -s "$main.sock" listval | grep -q "^$host/tcptop-self/tcptop_flows-sockets$" ||
 	fail "unixsock does not list the self-metrics"
 wait "$bg_pid" || fail "the background traffic failed"
-bg_pid=
 
 say "exactness (csv under $main.csv/$host):"
-$check exact "$main.csv/$host" 20 "$tmp"/truth-* || fail "csv totals differ from the ground truth"
+$check exact csv "$main.csv/$host" 20 "$tmp"/truth-* || fail "csv totals differ from the ground truth"
 
 # The block's Interval (0.5 s) drives our reads; the global one (2 s) drives load.
 ours=$(csv_lines "$main.csv/$host/tcptop-self/tcptop_seconds-drain-*")

@@ -4,10 +4,14 @@
 
   bpf-ids PID                 BPF programs, maps and links PID holds, from /proc/PID/fdinfo
   bpf-remaining IDS           which of those ids (bpf-ids output) still exist in the kernel
-  exact CSVHOST TIMEOUT TRUTH...
+  exact SINK WHERE TIMEOUT TRUTH...
                               wait until every socket of the tcptop-traffic ground truth has
-                              its exact final rx/tx in collectd's csv files, then print the
-                              table; also fail on any unit of our processes not in the truth
+                              its exact final rx/tx in the sink, then print the table:
+                                csv HOSTDIR        collectd's csv files (and fail on any unit
+                                                   of our processes that the truth lacks)
+                                whisper HOSTDIR    carbon's whisper files, via whisper-fetch
+                                influx URL,HOST    InfluxDB's [[collectd]] input, via /query
+  free-ports N                N free TCP ports on 127.0.0.1
 
 The identifier scheme checked here is the documented one (conf/tcptop.conf), written out
 again independently of the plugin's C code:
@@ -18,9 +22,12 @@ import glob
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 
 ALLOWED = re.compile(rb"[A-Za-z0-9_]")
 
@@ -67,33 +74,79 @@ def csv_last(host_dir, pi, ti):
     return int(float(rx)), int(float(tx))
 
 
-def cmd_exact(host_dir, timeout, truth_paths):
+def whisper_last(host_dir, pi, ti):
+    """Last stored (rx, tx) in carbon's whisper files of one identifier, or None.
+
+    The path is the identifier exactly as the plugin built it: write_graphite
+    must not have escaped anything in it.
+    """
+    got = []
+    for ds in ("rx", "tx"):
+        path = os.path.join(host_dir, "tcptop-" + pi, "tcptop_bytes-" + ti, ds + ".wsp")
+        if not os.path.exists(path):
+            return None
+        out = subprocess.run(["whisper-fetch", "--from=%d" % (time.time() - 3000), path],
+                             capture_output=True, text=True).stdout
+        vals = [l.split()[1] for l in out.splitlines() if len(l.split()) == 2]
+        vals = [v for v in vals if v != "None"]
+        if not vals:
+            return None
+        got.append(int(float(vals[-1])))
+    return tuple(got)
+
+
+def influx_last(where, pi, ti):
+    """last(value) of tcptop_rx and tcptop_tx for one identifier, or None."""
+    url, host = where.split(",", 1)
+    got = []
+    for ds in ("rx", "tx"):
+        q = ("SELECT last(\"value\") FROM \"tcptop_%s\" WHERE \"host\" = '%s' AND "
+             "\"instance\" = '%s' AND \"type\" = 'tcptop_bytes' AND \"type_instance\" = '%s'"
+             % (ds, host, pi, ti))
+        try:
+            with urllib.request.urlopen(url + "/query?" + urllib.parse.urlencode(
+                    {"db": "collectd", "q": q}), timeout=5) as r:
+                res = json.load(r)["results"][0]
+        except (OSError, ValueError, KeyError):
+            return None
+        series = res.get("series")
+        if not series:
+            return None
+        got.append(int(series[0]["values"][-1][1]))
+    return tuple(got)
+
+
+SINKS = {"csv": csv_last, "whisper": whisper_last, "influx": influx_last}
+
+
+def cmd_exact(sink, host_dir, timeout, truth_paths):
     eps = read_truth(truth_paths)
     if not eps:
         print("no ground truth endpoints")
         return 1
+    last = SINKS[sink]
     deadline = time.monotonic() + float(timeout)
     while True:
-        got = [csv_last(host_dir, e["pi"], e["ti"]) for e in eps]
+        got = [last(host_dir, e["pi"], e["ti"]) for e in eps]
         done = all(g is not None and g == (e["rx"], e["tx"]) for e, g in zip(eps, got))
         if done or time.monotonic() > deadline:
             break
         time.sleep(0.25)
 
     bad = 0
-    print("%-16s %-28s %-48s %12s %12s %12s %12s  %s" % (
-        "scenario", "plugin instance", "type instance", "tx truth", "tx csv", "rx truth",
-        "rx csv", "result"))
+    print("%-18s %-24s %-48s %10s %10s %10s %10s  %s" % (
+        "scenario", "plugin instance", "type instance", "tx truth", "tx " + sink, "rx truth",
+        "rx " + sink, "result"))
     for e, g in zip(eps, got):
         ok = g is not None and g == (e["rx"], e["tx"])
         bad += not ok
-        print("%-16s %-28s %-48s %12d %12s %12d %12s  %s" % (
+        print("%-18s %-24s %-48s %10d %10s %10d %10s  %s" % (
             e["src"], e["pi"], e["ti"], e["tx"], "-" if g is None else g[1], e["rx"],
             "-" if g is None else g[0], "exact" if ok else "MISMATCH"))
 
     # Every byte to the right process: our processes have no unit beyond the truth.
     known = {(e["pi"], e["ti"]) for e in eps}
-    for pid in sorted({e["pid"] for e in eps}):
+    for pid in sorted({e["pid"] for e in eps}) if sink == "csv" else []:
         for d in glob.glob(os.path.join(glob.escape(host_dir), "tcptop-*-%d" % pid)):
             pi = os.path.basename(d)[len("tcptop-"):]
             for f in glob.glob(os.path.join(glob.escape(d), "tcptop_bytes-*")):
@@ -101,7 +154,8 @@ def cmd_exact(host_dir, timeout, truth_paths):
                 if (pi, ti) not in known:
                     print("UNEXPECTED unit of pid %d: tcptop-%s/tcptop_bytes-%s" % (pid, pi, ti))
                     bad += 1
-    print("%d endpoints, %d exact, %d wrong" % (len(eps), len(eps) - min(bad, len(eps)), bad))
+    print("%s: %d endpoints, %d exact, %d wrong" % (sink, len(eps), len(eps) - min(bad, len(eps)),
+                                                    bad))
     return 1 if bad else 0
 
 
@@ -147,13 +201,28 @@ def cmd_bpf_remaining(ids_path):
     return 1 if left else 0
 
 
+def cmd_free_ports(n):
+    socks, ports = [], []
+    for _ in range(int(n)):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    print(" ".join(map(str, ports)))
+    return 0
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "bpf-ids":
         return cmd_bpf_ids(argv[2])
     if len(argv) >= 3 and argv[1] == "bpf-remaining":
         return cmd_bpf_remaining(argv[2])
-    if len(argv) >= 5 and argv[1] == "exact":
-        return cmd_exact(argv[2], argv[3], argv[4:])
+    if len(argv) >= 6 and argv[1] == "exact" and argv[2] in SINKS:
+        return cmd_exact(argv[2], argv[3], argv[4], argv[5:])
+    if len(argv) == 3 and argv[1] == "free-ports":
+        return cmd_free_ports(argv[2])
     print(__doc__, file=sys.stderr)
     return 2
 
