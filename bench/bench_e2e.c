@@ -33,7 +33,7 @@ struct bench_e2e_opts {
 	bool text;
 	int pairs;
 	long msgs;
-	double bulk_secs;
+	int bulk_secs;		/* iperf3 -t takes whole seconds */
 	bool pingpong;
 	bool bulk;
 };
@@ -267,7 +267,7 @@ int main(int argc, char **argv)
 			o.msgs = strtol(optarg, NULL, 10);
 			break;
 		case 'b':
-			o.bulk_secs = strtod(optarg, NULL);
+			o.bulk_secs = atoi(optarg);
 			break;
 		case 't':
 			o.text = true;
@@ -286,7 +286,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc || !o.cli || o.pairs <= 0 || o.msgs <= 0 || !(o.bulk_secs > 0)) {
+	if (optind != argc || !o.cli || o.pairs <= 0 || o.msgs <= 0 || o.bulk_secs <= 0) {
 		bench_e2e_usage(stderr);
 		return 2;
 	}
@@ -325,7 +325,7 @@ int main(int argc, char **argv)
 		err = bench_e2e_pairs(&o, &br, bench_e2e_run_bulk, &srv, false);
 		if (err)
 			goto cleanup;
-		printf("\n%d pairs of `iperf3 -c 127.0.0.1 -t %g` runs (one TCP stream, 128 KiB writes), alternating which goes first.\n",
+		printf("\n%d pairs of `iperf3 -c 127.0.0.1 -t %d` runs (one TCP stream, 128 KiB writes), alternating which goes first.\n",
 		       o.pairs, o.bulk_secs);
 		bench_e2e_report("Bulk transfer, iperf3", "Gbit/s received", "%.2f", &br,
 				 BENCH_BULK_TARGET, &o);

@@ -140,7 +140,7 @@ static int bench_iperf_parse(const char *path, struct bench_iperf_run *r)
 	return err ? -EPROTO : 0;
 }
 
-int bench_iperf_client(const struct bench_iperf_server *s, double secs, struct bench_iperf_run *r)
+int bench_iperf_client(const struct bench_iperf_server *s, int secs, struct bench_iperf_run *r)
 {
 	char port[16], time[32], out[] = "/tmp/tcptop-bench-iperf.XXXXXX";
 	char *argv[] = { "iperf3", "-c", "127.0.0.1", "-p", port, "-t", time, "-J", NULL };
@@ -152,7 +152,7 @@ int bench_iperf_client(const struct bench_iperf_server *s, double secs, struct b
 		return -errno;
 	close(fd);
 	snprintf(port, sizeof(port), "%u", s->port);
-	snprintf(time, sizeof(time), "%g", secs);
+	snprintf(time, sizeof(time), "%d", secs);
 	r->client_pid = bench_spawn(argv, out);
 	if (r->client_pid < 0) {
 		err = -errno;

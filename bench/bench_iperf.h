@@ -34,6 +34,6 @@ struct bench_iperf_run {
 	double received_bps;
 };
 
-int bench_iperf_client(const struct bench_iperf_server *s, double secs, struct bench_iperf_run *r);
+int bench_iperf_client(const struct bench_iperf_server *s, int secs, struct bench_iperf_run *r);
 
 #endif

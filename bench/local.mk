@@ -5,7 +5,8 @@
 BENCH_PROGS = \
 	bench/tcptop-bench-event \
 	bench/tcptop-bench-e2e \
-	bench/tcptop-bench-drain
+	bench/tcptop-bench-drain \
+	bench/tcptop-bench-startup
 check_PROGRAMS += $(BENCH_PROGS)
 
 # Shared helpers: clocks and medians, program statistics, loopback traffic.
@@ -31,6 +32,10 @@ bench_tcptop_bench_event_LDADD = $(BENCH_LDADD)
 bench_tcptop_bench_e2e_SOURCES = bench/bench_e2e.c
 bench_tcptop_bench_e2e_CPPFLAGS = $(BENCH_CPPFLAGS)
 bench_tcptop_bench_e2e_LDADD = $(BENCH_LDADD)
+
+bench_tcptop_bench_startup_SOURCES = bench/bench_startup.c
+bench_tcptop_bench_startup_CPPFLAGS = $(BENCH_CPPFLAGS)
+bench_tcptop_bench_startup_LDADD = $(BENCH_LDADD)
 
 # The drain benchmark also runs the CLI's screen code and dlopens the plugin,
 # whose plugin_* symbols it provides (stubs, hence -export-dynamic).
@@ -60,6 +65,7 @@ CLEANFILES += bench/bench_empty.bpf.o bench/bench_empty.bpf.o.new bench/bench_em
 	bench/bench_empty.skel.h.new
 EXTRA_DIST += bench/empty.bpf.c bench/run.sh bench/smoke.sh
 
-bench: $(BENCH_PROGS)
+# The end-to-end and drain benchmarks run the CLI and the plugin: build everything.
+bench: all $(BENCH_PROGS)
 	$(SHELL) $(top_srcdir)/bench/run.sh '$(abs_top_builddir)'
 .PHONY: bench

@@ -1,8 +1,30 @@
 #!/bin/sh
 # Run every benchmark; `make bench` calls this with the build directory.
-# Sizes can be overridden from the environment (see BENCHMARKS.md).
-set -e
+# Each benchmark takes its sizes from an environment variable (see
+# BENCHMARKS.md), for example BENCH_DRAIN_ARGS='--flows 1000,10000'.
+# Output is Markdown, ready for BENCHMARKS.md; progress goes to stderr.
 builddir=${1:-.}
 b=$builddir/bench
-echo "# tcptop benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -r), $(nproc) CPUs"
-"$b/tcptop-bench-event" ${BENCH_EVENT_ARGS:-}
+status=0
+
+run() {
+	echo
+	echo "\`\`\`"
+	echo "\$ $*"
+	echo "\`\`\`"
+	"$@" || { rc=$?; echo "(exit status $rc)"; status=1; }
+}
+
+echo "# tcptop benchmarks"
+echo
+echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), Linux $(uname -r), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start."
+
+# shellcheck disable=SC2086 # the *_ARGS variables are word lists on purpose
+run "$b/tcptop-bench-startup" ${BENCH_STARTUP_ARGS:-}
+# shellcheck disable=SC2086
+run "$b/tcptop-bench-event" ${BENCH_EVENT_ARGS:-}
+# shellcheck disable=SC2086
+run "$b/tcptop-bench-e2e" --cli "$builddir/cli/tcptop" ${BENCH_E2E_ARGS:-}
+# shellcheck disable=SC2086
+run "$b/tcptop-bench-drain" --plugin "$builddir/plugin/.libs/tcptop.so" ${BENCH_DRAIN_ARGS:-}
+exit $status
