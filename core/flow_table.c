@@ -93,7 +93,7 @@ void tcptop_table_begin(struct tcptop_table *t)
 	if (kept == t->count)
 		return;
 	t->count = kept;
-	/* Same capacity, so this only fails if calloc does; a stale index is rebuilt on next add. */
+	/* Only fails if calloc does; then the next add rebuilds it (see tcptop_table_get). */
 	if (t->index_cap && tcptop_table_reindex(t, t->index_cap) < 0) {
 		free(t->index);
 		t->index = NULL;
@@ -146,7 +146,12 @@ static struct tcptop_flow_entry *tcptop_table_get(struct tcptop_table *t,
 	int err;
 
 	if (t->count + 1 > t->index_cap / 2) {
-		err = tcptop_table_reindex(t, t->index_cap ? t->index_cap * 2 : 64);
+		/* At least twice the entries, so probing always finds an empty slot. */
+		size_t cap = t->index_cap ? t->index_cap * 2 : 64;
+
+		while (cap < 2 * (t->count + 1))
+			cap *= 2;
+		err = tcptop_table_reindex(t, cap);
 		if (err)
 			return NULL;
 	}

@@ -392,12 +392,12 @@ static int tcptop_check_prerequisites(struct tcptop_tracer *tr)
 {
 	if (geteuid() != 0 && !tcptop_has_bpf_caps()) {
 		tcptop_log(tr, TCPTOP_LOG_ERROR,
-			   "tcptop needs root: loading BPF programs requires CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)");
+			   "root is required: loading BPF programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)");
 		return -EPERM;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		tcptop_log(tr, TCPTOP_LOG_ERROR,
-			   "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): tcptop needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+			   "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): a kernel built with CONFIG_DEBUG_INFO_BTF=y is required");
 		return -ENOENT;
 	}
 	return 0;
