@@ -370,7 +370,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bench_drain_opts o = { .sizes = { 1000, 10000, 100000 }, .nsizes = 3, .rounds = 5 };
+	struct bench_drain_opts o = { .sizes = { 1000, 10000, 100000 }, .nsizes = 3, .rounds = 3 };
 	struct bench_drain_size s[BENCH_MAX_SIZES];
 	struct tcptop_opts probe = { 0 };
 	struct tcptop_tracer *tr = NULL;

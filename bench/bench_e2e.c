@@ -247,7 +247,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bench_e2e_opts o = { .pairs = 10, .msgs = 100000, .bulk_secs = 2, .pingpong = true,
+	struct bench_e2e_opts o = { .pairs = 15, .msgs = 100000, .bulk_secs = 2, .pingpong = true,
 				    .bulk = true };
 	struct bench_e2e_result pr = { 0 }, br = { 0 };
 	struct bench_iperf_server srv = { 0 };
