@@ -122,3 +122,8 @@ check_PROGRAMS += tests/lifecycle_core
 TESTS += tests/lifecycle_core
 tests_lifecycle_core_SOURCES = tests/lifecycle_core.c
 tests_lifecycle_core_LDADD = core/libtcptop.la tests/libtraffic.la
+
+TESTS += tests/lifecycle_cli.sh
+dist_check_SCRIPTS += tests/lifecycle_cli.sh tests/lifecycle_bpfobjs.py
+TESTS += tests/lifecycle_collectd.sh
+dist_check_SCRIPTS += tests/lifecycle_collectd.sh
