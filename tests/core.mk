@@ -44,7 +44,8 @@ LIVE_TESTS = \
 	tests/live_child \
 	tests/live_steady \
 	tests/live_filters \
-	tests/live_capacity
+	tests/live_capacity \
+	tests/live_iopath
 check_PROGRAMS += $(LIVE_TESTS)
 TESTS += $(LIVE_TESTS)
 
@@ -62,3 +63,5 @@ tests_live_filters_SOURCES = tests/live_filters.c $(LIVE_UTIL)
 tests_live_filters_LDADD = $(LIVE_LDADD)
 tests_live_capacity_SOURCES = tests/live_capacity.c $(LIVE_UTIL)
 tests_live_capacity_LDADD = $(LIVE_LDADD)
+tests_live_iopath_SOURCES = tests/live_iopath.c $(LIVE_UTIL)
+tests_live_iopath_LDADD = $(LIVE_LDADD)

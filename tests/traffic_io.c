@@ -49,6 +49,8 @@ int tt_io_init(struct tt_io *io, const struct traffic_opts *o)
 	}
 	if (o->send == TRAFFIC_SEND_SPLICE && pipe2(io->spipe, O_CLOEXEC) < 0)
 		goto fail;
+	if (io->spipe[1] >= 0 && fcntl(io->spipe[1], F_SETFL, O_NONBLOCK) < 0)
+		goto fail;
 	if (o->recv == TRAFFIC_RECV_SPLICE && pipe2(io->rpipe, O_CLOEXEC) < 0)
 		goto fail;
 	/* A pipe as large as a chunk lets one splice move a whole chunk. */
@@ -92,7 +94,11 @@ static size_t tt_min(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-/* Keep exactly the bytes of the current offer in the pipe, then splice them. */
+/*
+ * Top the pipe up towards the offer, then splice what it holds.  The pipe's
+ * write end does not block: partly spliced pages leave less room than its
+ * nominal size, and a blocked top-up would never be drained.
+ */
 static ssize_t tt_send_splice(struct tt_io *io, int fd, size_t n)
 {
 	size_t want = tt_min(n, io->pipe_size);
@@ -103,11 +109,13 @@ static ssize_t tt_send_splice(struct tt_io *io, int fd, size_t n)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN && io->spipe_fill > 0)
+				break;
 			return -1;
 		}
 		io->spipe_fill += r;
 	}
-	r = splice(io->spipe[0], NULL, fd, NULL, want, SPLICE_F_MOVE);
+	r = splice(io->spipe[0], NULL, fd, NULL, tt_min(io->spipe_fill, want), SPLICE_F_MOVE);
 	if (r > 0)
 		io->spipe_fill -= r;
 	return r;
