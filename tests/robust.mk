@@ -136,3 +136,10 @@ tests_lifecycle_plugin_SOURCES = tests/lifecycle_plugin.c tests/collectd_stubs.h
 tests_lifecycle_plugin_CPPFLAGS = $(AM_CPPFLAGS) $(COLLECTD_CPPFLAGS) -I$(top_srcdir)/plugin \
 	-I$(top_srcdir)/tests
 tests_lifecycle_plugin_LDADD = plugin/libtcptop_plugin.la core/libtcptop.la tests/libtraffic.la
+
+# ---- hostile processes --------------------------------------------------------
+check_PROGRAMS += tests/hostile_traffic
+tests_hostile_traffic_SOURCES = tests/hostile_traffic.c
+tests_hostile_traffic_LDADD = tests/libtraffic.la
+TESTS += tests/hostile_comm.sh
+dist_check_SCRIPTS += tests/hostile_comm.sh tests/hostile_check.py
