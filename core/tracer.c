@@ -390,8 +390,10 @@ cleanup:
 
 static int tcptop_check_prerequisites(struct tcptop_tracer *tr)
 {
-	if (geteuid() != 0 && !tcptop_has_bpf_caps()) {
-		tcptop_log(tr, TCPTOP_LOG_ERROR,
+	/* Capabilities, not the uid: root in a container often runs without them. */
+	if (!tcptop_has_bpf_caps()) {
+		tcptop_log(tr, TCPTOP_LOG_ERROR, geteuid() == 0 ?
+			   "CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) are required: this process runs as root without them" :
 			   "root is required: loading BPF programs needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)");
 		return -EPERM;
 	}
