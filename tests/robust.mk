@@ -143,3 +143,7 @@ tests_hostile_traffic_SOURCES = tests/hostile_traffic.c
 tests_hostile_traffic_LDADD = tests/libtraffic.la
 TESTS += tests/hostile_comm.sh
 dist_check_SCRIPTS += tests/hostile_comm.sh tests/hostile_check.py
+
+# ---- unprivileged -------------------------------------------------------------
+TESTS += tests/unpriv_cli.sh tests/unpriv_plugin.sh
+dist_check_SCRIPTS += tests/unpriv_cli.sh tests/unpriv_plugin.sh
