@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "live_util.h"
@@ -231,20 +232,34 @@ int live_drain(struct live *l)
 	return 0;
 }
 
+static uint64_t live_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int live_drain_job(struct live *l, struct traffic_job *j, unsigned interval_ms,
 		   struct traffic_result *truth)
 {
+	uint64_t next = live_now_ms() + interval_ms, now;
 	int done = 0, drains = 0, err;
 
+	/* On a fixed schedule, as a front end drains, whatever a drain costs. */
 	while (!done) {
-		done = traffic_job_poll(j, (int)interval_ms);
+		now = live_now_ms();
+		done = traffic_job_poll(j, next > now ? (int)(next - now) : 0);
 		if (done < 0) {
 			live_fail(l, "waiting for traffic: %s", strerror(-done));
 			break;
 		}
-		if (live_drain(l))
-			break;
-		drains++;
+		if (!done || live_now_ms() >= next) {
+			if (live_drain(l))
+				break;
+			drains++;
+			next += interval_ms;
+		}
 	}
 	err = traffic_job_wait(j, truth);
 	if (err)
