@@ -206,6 +206,9 @@ int live_drain(struct live *l)
 		return err;
 	}
 	l->drains++;
+	l->live_sockets = st.live_sockets;
+	if (st.live_sockets > l->max_live_sockets)
+		l->max_live_sockets = st.live_sockets;
 	l->dropped_events += st.dropped_events;
 	l->dropped_bytes += st.dropped_bytes;
 	for (k = 0; k < TCPTOP_DROPPED_KINDS; k++) {
@@ -391,8 +394,9 @@ int live_expect_exact(struct live *l, const char *label, const struct traffic_re
 			       tcptop_drop_kind_name(k),
 			       (unsigned long long)l->dropped_events_by_kind[k],
 			       (unsigned long long)l->dropped_bytes_by_kind[k]);
-		printf("%s: %s: %zu flows reported in %llu drains\n", l->name, label, l->nflows,
-		       (unsigned long long)l->drains);
+		printf("%s: %s: %zu flows reported in %llu drains; tracked sockets %llu now, %llu at most\n",
+		       l->name, label, l->nflows, (unsigned long long)l->drains,
+		       (unsigned long long)l->live_sockets, (unsigned long long)l->max_live_sockets);
 		live_fail(l, "%s: %d endpoints not exact", label, bad);
 	}
 	return bad;

@@ -48,6 +48,8 @@ struct live {
 	uint32_t *index;	/* flow position + 1 by (id, tgid); 0 is empty */
 	size_t index_cap;	/* power of two, more than twice nflows */
 	uint64_t drains;
+	uint64_t live_sockets;	/* the kernel's count after the last drain */
+	uint64_t max_live_sockets;
 	uint64_t dropped_events;
 	uint64_t dropped_bytes;
 	uint64_t dropped_events_by_kind[TCPTOP_DROPPED_KINDS];
