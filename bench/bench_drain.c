@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
+
 #include "bench_holder.h"
 #include "bench_plugin.h"
 #include "bench_util.h"
@@ -61,7 +63,9 @@ struct bench_drain_size {
 	uint64_t records;
 	uint64_t maps_bytes;
 	int nmaps;
-	double omem_before, omem_after;	/* per socket, bytes */
+	uint32_t storage_value;		/* value size of our socket storage */
+	uint32_t storage_elem;		/* charged per tracked socket */
+	uint32_t storage_first;		/* and once per socket without other storage */
 	long rss_before_kb, rss_after_kb, rss_plugin_kb, rss_plugin_before_kb;
 	bool plugin_run;
 };
@@ -74,33 +78,53 @@ static void bench_drain_size_free(struct bench_drain_size *s)
 	bench_series_free(&s->plugin_ms);
 }
 
-/*
- * Mean socket option memory (skmem "o": where socket storage is charged) of
- * the sockets on port, from ss; NAN when ss is missing.
- */
-static double bench_omem_per_socket(uint16_t port)
+/* Byte offset and size of a struct member from the kernel's BTF; -ENOENT when absent. */
+static int bench_btf_member(const struct btf *btf, const char *type, const char *member,
+			    uint32_t *offset)
 {
-	char cmd[160], line[1024];
-	double sum = 0;
-	long n = 0;
-	FILE *f;
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_member *m;
+	int i;
 
-	snprintf(cmd, sizeof(cmd), "ss -tmnH '( sport = :%u or dport = :%u )' 2>/dev/null", port,
-		 port);
-	f = popen(cmd, "r");
-	if (!f)
-		return NAN;
-	while (fgets(line, sizeof(line), f)) {
-		const char *p = strstr(line, "skmem:(");
-
-		p = p ? strstr(p, ",o") : NULL;
-		if (p) {
-			sum += strtod(p + 2, NULL);
-			n++;
+	if (!t)
+		return -ENOENT;
+	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++) {
+		if (strcmp(btf__name_by_offset(btf, m->name_off), member) == 0) {
+			*offset = btf_member_bit_offset(t, i) / 8;
+			return 0;
 		}
 	}
-	pclose(f);
-	return n ? sum / (double)n : NAN;
+	return -ENOENT;
+}
+
+/*
+ * What the kernel charges a socket (sk_omem_alloc) for one element of a
+ * socket storage map with values of value_size bytes: the element header up
+ * to its data, then the value; plus, on a socket with no other BPF storage,
+ * one struct bpf_local_storage (*first).  Measuring sk_omem_alloc directly
+ * (ss -tm) would also count other tracers that happen to run on the machine.
+ */
+static int bench_sk_storage_charge(uint32_t value_size, uint32_t *elem, uint32_t *first)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	uint32_t sdata, data;
+	int id, err;
+
+	if (!btf)
+		return -errno;
+	err = bench_btf_member(btf, "bpf_local_storage_elem", "sdata", &sdata);
+	if (!err)
+		err = bench_btf_member(btf, "bpf_local_storage_data", "data", &data);
+	id = btf__find_by_name_kind(btf, "bpf_local_storage", BTF_KIND_STRUCT);
+	if (!err && id > 0) {
+		*elem = sdata + data + value_size;
+		*first = btf__type_by_id(btf, id)->size;
+	} else if (!err) {
+		err = -ENOENT;
+	}
+	btf__free(btf);
+	return err;
 }
 
 /* The holder's workers, as the tgids their entries carry. */
@@ -169,7 +193,6 @@ static int bench_drain_core(struct bench_drain_size *s, const struct bench_drain
 
 	if (!devnull)
 		return -errno;
-	s->omem_before = bench_omem_per_socket(h->w[0].port);
 	s->rss_before_kb = bench_rss_kb(0);
 	if ((err = tcptop_tracer_open(&topts, &tr)) || (err = tcptop_table_new(&t)))
 		goto cleanup;
@@ -198,9 +221,9 @@ static int bench_drain_core(struct bench_drain_size *s, const struct bench_drain
 		s->exact += bench_drain_exact(t, h, &st);
 		s->checked++;
 	}
-	s->omem_after = bench_omem_per_socket(h->w[0].port);
 	s->rss_after_kb = bench_rss_kb(0);
-	bench_maps_memlock(0, "", &s->maps_bytes, &s->nmaps);
+	bench_maps_memlock(0, "", &s->maps_bytes, &s->nmaps, &s->storage_value);
+	bench_sk_storage_charge(s->storage_value, &s->storage_elem, &s->storage_first);
 
 cleanup:
 	tcptop_table_free(t);
@@ -331,14 +354,13 @@ static void bench_drain_report(struct bench_drain_size *s, int n, const struct b
 			       bench_series_median(&s[i].drain_ms) <= BENCH_DRAIN_TARGET_MS ? "met" : "MISSED",
 			       bench_series_median(&s[i].drain_ms), 2 * s[i].conns);
 
-	printf("\n| connections (sockets) | kernel maps memlock | socket storage per socket (skmem o, after - before) | socket storage total | RSS before open | RSS after drains (tracer + table) | RSS with plugin | plugin values per read |\n");
-	printf("|---|---|---|---|---|---|---|---|\n");
+	printf("\n| connections (sockets) | kernel: maps memlock | kernel: socket storage (%u B per socket) | RSS before open | RSS after drains (tracer + table) | RSS with plugin | plugin values per read |\n",
+	       s[0].storage_elem);
+	printf("|---|---|---|---|---|---|---|\n");
 	for (i = 0; i < n; i++) {
-		double per = s[i].omem_after - s[i].omem_before;
-
-		printf("| %ld (%ld) | %.1f MiB (%d maps) | %.0f B | %.1f MiB | %.1f MiB | %.1f MiB (+%.1f) |",
+		printf("| %ld (%ld) | %.1f MiB (%d maps) | %.1f MiB | %.1f MiB | %.1f MiB (+%.1f) |",
 		       s[i].conns, 2 * s[i].conns, (double)s[i].maps_bytes / 1048576.0, s[i].nmaps,
-		       per, per * 2.0 * (double)s[i].conns / 1048576.0,
+		       (double)s[i].storage_elem * 2.0 * (double)s[i].conns / 1048576.0,
 		       s[i].rss_before_kb / 1024.0, s[i].rss_after_kb / 1024.0,
 		       (s[i].rss_after_kb - s[i].rss_before_kb) / 1024.0);
 		if (s[i].plugin_run)
@@ -348,7 +370,8 @@ static void bench_drain_report(struct bench_drain_size *s, int n, const struct b
 		else
 			printf(" not run | |\n");
 	}
-	printf("\nMemlock is what the kernel reports for our maps (fdinfo, as `bpftool map show`); socket storage is charged to each socket instead (sk_omem_alloc), so it is measured there.\n");
+	printf("\nMemlock is what the kernel reports for our maps (fdinfo, as `bpftool map show` prints it).  Socket storage is charged to each socket (sk_omem_alloc) instead of the map: %u B per tracked socket (element header and a %u B value, from the kernel's BTF), plus %u B for the storage header on a socket that carries no other BPF storage.\n",
+	       s[0].storage_elem, s[0].storage_value, s[0].storage_first);
 	printf("Connection set-up (not timed as part of anything above):");
 	for (i = 0; i < n; i++)
 		printf(" %ld in %.1f s by %d process%s;", s[i].conns, s[i].setup_s, s[i].workers,

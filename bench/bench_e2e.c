@@ -43,6 +43,9 @@ struct bench_e2e_result {
 	struct bench_series off;
 	struct bench_series on;
 	struct bench_series slowdown;	/* percent, per pair */
+	struct bench_series off_cpu;	/* CPU cost of the workload, both ends */
+	struct bench_series on_cpu;
+	struct bench_series cpu_increase;	/* percent, per pair */
 	int exact;
 	int checked;
 	uint64_t drops;
@@ -55,6 +58,9 @@ static void bench_e2e_result_free(struct bench_e2e_result *r)
 	bench_series_free(&r->off);
 	bench_series_free(&r->on);
 	bench_series_free(&r->slowdown);
+	bench_series_free(&r->off_cpu);
+	bench_series_free(&r->on_cpu);
+	bench_series_free(&r->cpu_increase);
 }
 
 /* Counts one traced socket against its truth; complains when it is off. */
@@ -96,9 +102,9 @@ static int bench_e2e_cli_stop(struct bench_e2e_result *res, struct bench_cli *c)
 	return err;
 }
 
-/* One ping-pong run; *us is microseconds per round trip. */
+/* One ping-pong run; *us is microseconds per round trip, *cpu CPU ns per round trip. */
 static int bench_e2e_pingpong(const struct bench_e2e_opts *o, bool traced,
-			      struct bench_e2e_result *res, double *us)
+			      struct bench_e2e_result *res, double *us, double *cpu)
 {
 	struct bench_cli c = { 0 };
 	struct bench_pingpong pp;
@@ -119,12 +125,13 @@ static int bench_e2e_pingpong(const struct bench_e2e_opts *o, bool traced,
 	}
 	bench_cli_free(&c);
 	*us = (double)pp.elapsed_ns / 1e3 / (double)o->msgs;
+	*cpu = (double)pp.cpu_ns / (double)o->msgs;
 	return err;
 }
 
-/* One iperf3 run; *gbps is the receiver's throughput. */
+/* One iperf3 run; *gbps is the receiver's throughput, *cpu CPU seconds per GiB received. */
 static int bench_e2e_bulk(const struct bench_e2e_opts *o, struct bench_iperf_server *srv,
-			  bool traced, struct bench_e2e_result *res, double *gbps)
+			  bool traced, struct bench_e2e_result *res, double *gbps, double *cpu)
 {
 	struct bench_cli c = { 0 };
 	struct bench_iperf_run run;
@@ -145,6 +152,8 @@ static int bench_e2e_bulk(const struct bench_e2e_opts *o, struct bench_iperf_ser
 	}
 	bench_cli_free(&c);
 	*gbps = run.received_bps / 1e9;
+	*cpu = run.received_bytes ? (double)run.cpu_ns / 1e9 / ((double)run.received_bytes / 1073741824.0)
+				  : NAN;
 	return err;
 }
 
@@ -160,6 +169,7 @@ static void bench_e2e_cell(const struct bench_series *s, const char *fmt)
 }
 
 static void bench_e2e_report(const char *title, const char *unit, const char *fmt,
+			     const char *cpu_unit, const char *cpu_fmt,
 			     const struct bench_e2e_result *r, double target,
 			     const struct bench_e2e_opts *o)
 {
@@ -174,7 +184,17 @@ static void bench_e2e_report(const char *title, const char *unit, const char *fm
 	bench_e2e_cell(&r->on, fmt);
 	printf("\n| **slowdown**, per pair, %% |");
 	bench_e2e_cell(&r->slowdown, "%+.2f");
-	printf("\n\nSlowdown interquartile range %+.2f%% to %+.2f%% over %zu pairs.  Target at most %.0f%%: %s (median %+.2f%%).\n",
+	printf("\n\n| | %s (client and server together), median [min, max] |\n|---|---|\n", cpu_unit);
+	printf("| not traced |");
+	bench_e2e_cell(&r->off_cpu, cpu_fmt);
+	printf("\n| traced |");
+	bench_e2e_cell(&r->on_cpu, cpu_fmt);
+	printf("\n| **CPU cost increase**, per pair, %% |");
+	bench_e2e_cell(&r->cpu_increase, "%+.2f");
+	printf("\n\nCPU cost increase interquartile range %+.2f%% to %+.2f%%.\n",
+	       bench_series_quantile(&r->cpu_increase, 0.25),
+	       bench_series_quantile(&r->cpu_increase, 0.75));
+	printf("Slowdown interquartile range %+.2f%% to %+.2f%% over %zu pairs.  Target at most %.0f%%: %s (median %+.2f%%).\n",
 	       q1, q3, r->slowdown.n, target, med <= target ? "met" : "MISSED", med);
 	if (!o->text)
 		printf("Exactness: %d of %d traced sockets reported exactly by the CLI; %llu events dropped.\n",
@@ -190,42 +210,46 @@ static void bench_e2e_report(const char *title, const char *unit, const char *fm
  */
 static int bench_e2e_pairs(const struct bench_e2e_opts *o, struct bench_e2e_result *res,
 			   int (*run)(const struct bench_e2e_opts *, bool, void *,
-				      struct bench_e2e_result *, double *),
+				      struct bench_e2e_result *, double *, double *),
 			   void *ctx, bool higher_is_slower)
 {
-	double v[2], warm;
+	double v[2], cpu[2], warm, warm_cpu;
 	int i, k, err;
 
 	/* One untimed run first: page cache, CPU frequency, socket slabs. */
-	if ((err = run(o, false, ctx, res, &warm)))
+	if ((err = run(o, false, ctx, res, &warm, &warm_cpu)))
 		return err;
 	for (i = 0; i < o->pairs; i++) {
+		/* Alternate which condition goes first, so drift falls evenly on both. */
 		for (k = 0; k < 2; k++) {
 			bool traced = (i + k) % 2 == 1;
 
-			err = run(o, traced, ctx, res, &v[traced]);
+			err = run(o, traced, ctx, res, &v[traced], &cpu[traced]);
 			if (err)
 				return err;
 			bench_series_add(traced ? &res->on : &res->off, v[traced]);
+			bench_series_add(traced ? &res->on_cpu : &res->off_cpu, cpu[traced]);
 		}
 		bench_series_add(&res->slowdown, 100.0 * (higher_is_slower ? v[1] / v[0] - 1
 									     : v[0] / v[1] - 1));
-		fprintf(stderr, "# pair %d: not traced %.4f, traced %.4f\n", i + 1, v[0], v[1]);
+		bench_series_add(&res->cpu_increase, 100.0 * (cpu[1] / cpu[0] - 1));
+		fprintf(stderr, "# pair %d: not traced %.4f (CPU %.4f), traced %.4f (CPU %.4f)\n",
+			i + 1, v[0], cpu[0], v[1], cpu[1]);
 	}
 	return 0;
 }
 
 static int bench_e2e_run_pingpong(const struct bench_e2e_opts *o, bool traced, void *ctx,
-				  struct bench_e2e_result *res, double *v)
+				  struct bench_e2e_result *res, double *v, double *cpu)
 {
 	(void)ctx;
-	return bench_e2e_pingpong(o, traced, res, v);
+	return bench_e2e_pingpong(o, traced, res, v, cpu);
 }
 
 static int bench_e2e_run_bulk(const struct bench_e2e_opts *o, bool traced, void *ctx,
-			      struct bench_e2e_result *res, double *v)
+			      struct bench_e2e_result *res, double *v, double *cpu)
 {
-	return bench_e2e_bulk(o, ctx, traced, res, v);
+	return bench_e2e_bulk(o, ctx, traced, res, v, cpu);
 }
 
 static void bench_e2e_usage(FILE *f)
@@ -309,8 +333,8 @@ int main(int argc, char **argv)
 			goto cleanup;
 		printf("\n%d pairs of runs, alternating which goes first; each run is %ld round trips of a 1-byte message over one 127.0.0.1 connection.\n",
 		       o.pairs, o.msgs);
-		bench_e2e_report("Ping-pong, 1-byte messages", "µs per round trip", "%.3f", &pr,
-				 BENCH_PINGPONG_TARGET, &o);
+		bench_e2e_report("Ping-pong, 1-byte messages", "µs per round trip", "%.3f",
+				 "CPU ns per round trip", "%.0f", &pr, BENCH_PINGPONG_TARGET, &o);
 		failed = failed || pr.exact != pr.checked || pr.drops;
 	}
 	if (o.bulk) {
@@ -327,8 +351,8 @@ int main(int argc, char **argv)
 			goto cleanup;
 		printf("\n%d pairs of `iperf3 -c 127.0.0.1 -t %d` runs (one TCP stream, 128 KiB writes), alternating which goes first.\n",
 		       o.pairs, o.bulk_secs);
-		bench_e2e_report("Bulk transfer, iperf3", "Gbit/s received", "%.2f", &br,
-				 BENCH_BULK_TARGET, &o);
+		bench_e2e_report("Bulk transfer, iperf3", "Gbit/s received", "%.2f",
+				 "CPU seconds per GiB", "%.3f", &br, BENCH_BULK_TARGET, &o);
 		failed = failed || br.exact != br.checked || br.drops;
 	}
 

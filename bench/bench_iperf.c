@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -144,6 +145,8 @@ int bench_iperf_client(const struct bench_iperf_server *s, int secs, struct benc
 {
 	char port[16], time[32], out[] = "/tmp/tcptop-bench-iperf.XXXXXX";
 	char *argv[] = { "iperf3", "-c", "127.0.0.1", "-p", port, "-t", time, "-J", NULL };
+	int64_t server_cpu0 = bench_task_cpu_ns(s->pid);
+	struct rusage ru;
 	int fd, status, err;
 
 	memset(r, 0, sizeof(*r));
@@ -158,8 +161,12 @@ int bench_iperf_client(const struct bench_iperf_server *s, int secs, struct benc
 		err = -errno;
 		goto cleanup;
 	}
-	while (waitpid(r->client_pid, &status, 0) < 0 && errno == EINTR)
+	while (wait4(r->client_pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;
+	/* The server is back to waiting for the next test, so its count is complete. */
+	r->cpu_ns = (uint64_t)(bench_task_cpu_ns(s->pid) - server_cpu0) +
+		    (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+		    (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
 	err = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? bench_iperf_parse(out, r) : -EIO;
 
 cleanup:

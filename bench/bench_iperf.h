@@ -32,6 +32,7 @@ struct bench_iperf_run {
 	uint64_t sent_bytes;		/* by the client's data socket */
 	uint64_t received_bytes;	/* by the server's data socket */
 	double received_bps;
+	uint64_t cpu_ns;		/* CPU time of client and server over the run */
 };
 
 int bench_iperf_client(const struct bench_iperf_server *s, int secs, struct bench_iperf_run *r);

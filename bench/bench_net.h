@@ -32,6 +32,7 @@ struct bench_pingpong {
 	uint16_t client_port;	/* the client socket's local port */
 	uint16_t server_port;	/* the listening (and accepted) port */
 	uint64_t elapsed_ns;	/* the client's loop only */
+	uint64_t cpu_ns;	/* CPU time of client and server over the loop (scheduler's count) */
 };
 
 int bench_pingpong_run(long msgs, struct bench_pingpong *r);

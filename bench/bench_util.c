@@ -31,6 +31,14 @@ uint64_t bench_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+uint64_t bench_cpu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 void bench_sleep_ms(unsigned ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
@@ -246,6 +254,7 @@ struct bench_map_walk {
 	const char *prefix;
 	uint64_t bytes;
 	int nmaps;
+	uint32_t sk_storage_value;
 	uint32_t seen[64];
 };
 
@@ -271,18 +280,22 @@ static int bench_map_walk_one(const char *fdinfo, void *ctx)
 	    w->nmaps < (int)(sizeof(w->seen) / sizeof(w->seen[0]))) {
 		w->seen[w->nmaps++] = (uint32_t)id;
 		w->bytes += memlock;
+		if (info.type == BPF_MAP_TYPE_SK_STORAGE && info.value_size > w->sk_storage_value)
+			w->sk_storage_value = info.value_size;
 	}
 	close(fd);
 	return 0;
 }
 
-int bench_maps_memlock(pid_t pid, const char *name_prefix, uint64_t *bytes, int *nmaps)
+int bench_maps_memlock(pid_t pid, const char *name_prefix, uint64_t *bytes, int *nmaps,
+		       uint32_t *sk_storage_value)
 {
 	struct bench_map_walk w = { .prefix = name_prefix };
 	int err = bench_walk_fds(pid, "bpf-map", bench_map_walk_one, &w);
 
 	*bytes = w.bytes;
 	*nmaps = w.nmaps;
+	*sk_storage_value = w.sk_storage_value;
 	return err;
 }
 
@@ -315,6 +328,22 @@ long bench_rss_kb(pid_t pid)
 long bench_hwm_kb(pid_t pid)
 {
 	return bench_status_kb(pid, "VmHWM");
+}
+
+int64_t bench_task_cpu_ns(pid_t pid)
+{
+	char path[64];
+	long long ns = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid ? (int)pid : (int)getpid());
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%lld", &ns) != 1)
+		ns = -1;
+	fclose(f);
+	return ns;
 }
 
 double bench_proc_cpu_s(pid_t pid)

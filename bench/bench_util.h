@@ -18,6 +18,8 @@
 int bench_exit_no_bpf(void);
 
 uint64_t bench_now_ns(void);
+/* CPU time of this process (CLOCK_PROCESS_CPUTIME_ID). */
+uint64_t bench_cpu_now_ns(void);
 void bench_sleep_ms(unsigned ms);
 
 /* ---- sample series -------------------------------------------------------- */
@@ -62,14 +64,20 @@ int bench_prog_from_fd(int fd, struct bench_prog *p);
 /* How many fds of pid (0: this process) are anon_inode:<kind> ("bpf_link", "bpf-prog"). */
 int bench_count_anon_fds(pid_t pid, const char *kind);
 
-/* Sum of the memlock lines of the BPF maps process pid holds (0: this process). */
-int bench_maps_memlock(pid_t pid, const char *name_prefix, uint64_t *bytes, int *nmaps);
+/*
+ * Sum of the memlock lines of the BPF maps process pid holds (0: this
+ * process), and the largest value size of its socket storage maps.
+ */
+int bench_maps_memlock(pid_t pid, const char *name_prefix, uint64_t *bytes, int *nmaps,
+		       uint32_t *sk_storage_value);
 
 /* ---- processes ---------------------------------------------------------------- */
 
 /* VmRSS / VmHWM of pid (0: this process), in KiB. */
 long bench_rss_kb(pid_t pid);
 long bench_hwm_kb(pid_t pid);
+/* CPU time task pid has run so far, in ns, from the scheduler (/proc/PID/schedstat); -1 on error. */
+int64_t bench_task_cpu_ns(pid_t pid);
 /* User + system CPU time pid has used so far, in seconds; negative on error. */
 double bench_proc_cpu_s(pid_t pid);
 /* Raise RLIMIT_NOFILE (soft and hard) to at least want. */
