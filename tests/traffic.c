@@ -270,7 +270,8 @@ static void tt_job_main(const struct traffic_opts *o, int gate_fd, int result_fd
 	h.partial = r.partial;
 	if (tt_write_all(result_fd, &h, sizeof(h)) ||
 	    tt_write_all(result_fd, r.ep, r.count * sizeof(*r.ep)))
-		_exit(1);
+		h.err = -EIO;
+	traffic_result_free(&r);
 	_exit(h.err ? 1 : 0);
 }
 
@@ -297,6 +298,8 @@ int traffic_start(const struct traffic_opts *o, bool gated, struct traffic_job *
 		goto cleanup;
 	}
 	if (j->pid == 0) {
+		/* The parent's handle; the child has no use for it. */
+		free(j);
 		close(res[0]);
 		if (gate[1] >= 0)
 			close(gate[1]);
