@@ -18,7 +18,7 @@
 /* Links stop appearing once attach is done; this long without a new one means done. */
 #define BENCH_CLI_SETTLE_MS 300
 
-int bench_cli_start(const char *cli, bool text, struct bench_cli *c)
+int tcptop_bench_cli_start(const char *cli, bool text, struct tcptop_bench_cli *c)
 {
 	int fd, links, last = -1, stable = 0, waited, status;
 
@@ -46,15 +46,15 @@ int bench_cli_start(const char *cli, bool text, struct bench_cli *c)
 			c->pid = 0;
 			return -ECHILD;
 		}
-		links = bench_count_anon_fds(c->pid, "bpf_link");
+		links = tcptop_bench_count_anon_fds(c->pid, "bpf_link");
 		stable = links >= 2 && links == last ? stable + 20 : 0;
 		last = links;
 		if (stable >= BENCH_CLI_SETTLE_MS) {
-			c->t0_ns = bench_now_ns();
-			c->cpu0_s = bench_proc_cpu_s(c->pid);
+			c->t0_ns = tcptop_bench_now_ns();
+			c->cpu0_s = tcptop_bench_proc_cpu_s(c->pid);
 			return 0;
 		}
-		bench_sleep_ms(20);
+		tcptop_bench_sleep_ms(20);
 	}
 	kill(c->pid, SIGKILL);
 	waitpid(c->pid, &status, 0);
@@ -62,7 +62,7 @@ int bench_cli_start(const char *cli, bool text, struct bench_cli *c)
 	return -ETIMEDOUT;
 }
 
-static int bench_cli_load(struct bench_cli *c)
+static int tcptop_bench_cli_load(struct tcptop_bench_cli *c)
 {
 	struct stat st;
 	FILE *f = fopen(c->out_path, "r");
@@ -86,7 +86,7 @@ static int bench_cli_load(struct bench_cli *c)
 }
 
 /* The number after key, searched from p up to end; 0 when absent. */
-static uint64_t bench_json_u64(const char *p, const char *end, const char *key)
+static uint64_t tcptop_bench_json_u64(const char *p, const char *end, const char *key)
 {
 	const char *k = strstr(p, key);
 
@@ -95,7 +95,7 @@ static uint64_t bench_json_u64(const char *p, const char *end, const char *key)
 	return strtoull(k + strlen(key), NULL, 10);
 }
 
-int bench_cli_stop(struct bench_cli *c)
+int tcptop_bench_cli_stop(struct tcptop_bench_cli *c)
 {
 	const char *p;
 	int status, err;
@@ -103,14 +103,14 @@ int bench_cli_stop(struct bench_cli *c)
 	if (c->pid <= 0)
 		return -ECHILD;
 	/* Start-up (loading BPF) is not the steady cost; measure from attached to now. */
-	c->cpu_s = bench_proc_cpu_s(c->pid) - c->cpu0_s;
-	c->wall_s = (double)(bench_now_ns() - c->t0_ns) / 1e9;
+	c->cpu_s = tcptop_bench_proc_cpu_s(c->pid) - c->cpu0_s;
+	c->wall_s = (double)(tcptop_bench_now_ns() - c->t0_ns) / 1e9;
 	kill(c->pid, SIGINT);
 	while (waitpid(c->pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
 	c->pid = 0;
-	err = bench_cli_load(c);
+	err = tcptop_bench_cli_load(c);
 	if (err)
 		return err;
 	for (p = c->out; (p = strstr(p, "\"drops\":{\"events\":")); p++)
@@ -118,25 +118,25 @@ int bench_cli_stop(struct bench_cli *c)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
-void bench_cli_sum(const struct bench_cli *c, uint32_t pid, uint16_t lport, uint16_t rport,
-		   uint64_t *tx, uint64_t *rx)
+void tcptop_bench_cli_sum(const struct tcptop_bench_cli *c, uint32_t pid, uint16_t lport,
+			  uint16_t rport, uint64_t *tx, uint64_t *rx)
 {
 	const char *p = c->out, *next;
 
 	*tx = *rx = 0;
 	while (p && (p = strstr(p, "{\"pid\":"))) {
 		next = strstr(p + 1, "{\"pid\":");
-		if (bench_json_u64(p, next, "{\"pid\":") == pid &&
-		    bench_json_u64(p, next, ",\"lport\":") == lport &&
-		    (!rport || bench_json_u64(p, next, ",\"rport\":") == rport)) {
-			*rx += bench_json_u64(p, next, ",\"rx_bytes\":");
-			*tx += bench_json_u64(p, next, ",\"tx_bytes\":");
+		if (tcptop_bench_json_u64(p, next, "{\"pid\":") == pid &&
+		    tcptop_bench_json_u64(p, next, ",\"lport\":") == lport &&
+		    (!rport || tcptop_bench_json_u64(p, next, ",\"rport\":") == rport)) {
+			*rx += tcptop_bench_json_u64(p, next, ",\"rx_bytes\":");
+			*tx += tcptop_bench_json_u64(p, next, ",\"tx_bytes\":");
 		}
 		p = next;
 	}
 }
 
-void bench_cli_free(struct bench_cli *c)
+void tcptop_bench_cli_free(struct tcptop_bench_cli *c)
 {
 	int status;
 

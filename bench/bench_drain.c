@@ -39,7 +39,7 @@
 /* Room for everybody else's sockets on a shared machine. */
 #define BENCH_FLOWS_SLACK 16384
 
-struct bench_drain_opts {
+struct tcptop_bench_drain_opts {
 	long sizes[BENCH_MAX_SIZES];
 	int nsizes;
 	int rounds;
@@ -47,15 +47,15 @@ struct bench_drain_opts {
 };
 
 /* Everything measured at one size. */
-struct bench_drain_size {
+struct tcptop_bench_drain_size {
 	long conns;
 	double setup_s;
 	int workers;
-	double first_ms;		/* first drain: entries inserted */
-	struct bench_series drain_ms;	/* steady drains */
-	struct bench_series screen_ms;	/* drain + rows + screen */
-	struct bench_series render_ms;	/* rows + screen only */
-	struct bench_series plugin_ms;	/* one read: drain, fold, dispatch */
+	double first_ms;		      /* first drain: entries inserted */
+	struct tcptop_bench_series drain_ms;  /* steady drains */
+	struct tcptop_bench_series screen_ms; /* drain + rows + screen */
+	struct tcptop_bench_series render_ms; /* rows + screen only */
+	struct tcptop_bench_series plugin_ms; /* one read: drain, fold, dispatch */
 	double plugin_first_ms;
 	uint64_t plugin_values;
 	int exact, checked;
@@ -63,24 +63,24 @@ struct bench_drain_size {
 	uint64_t records;
 	uint64_t maps_bytes;
 	int nmaps;
-	uint32_t storage_value;		/* value size of our socket storage */
-	uint32_t storage_elem;		/* charged per tracked socket */
-	uint32_t storage_first;		/* and once per socket without other storage */
+	uint32_t storage_value; /* value size of our socket storage */
+	uint32_t storage_elem;	/* charged per tracked socket */
+	uint32_t storage_first; /* and once per socket without other storage */
 	long rss_before_kb, rss_after_kb, rss_plugin_kb, rss_plugin_before_kb;
 	bool plugin_run;
 };
 
-static void bench_drain_size_free(struct bench_drain_size *s)
+static void tcptop_bench_drain_size_free(struct tcptop_bench_drain_size *s)
 {
-	bench_series_free(&s->drain_ms);
-	bench_series_free(&s->screen_ms);
-	bench_series_free(&s->render_ms);
-	bench_series_free(&s->plugin_ms);
+	tcptop_bench_series_free(&s->drain_ms);
+	tcptop_bench_series_free(&s->screen_ms);
+	tcptop_bench_series_free(&s->render_ms);
+	tcptop_bench_series_free(&s->plugin_ms);
 }
 
 /* Byte offset and size of a struct member from the kernel's BTF; -ENOENT when absent. */
-static int bench_btf_member(const struct btf *btf, const char *type, const char *member,
-			    uint32_t *offset)
+static int tcptop_bench_btf_member(const struct btf *btf, const char *type, const char *member,
+				   uint32_t *offset)
 {
 	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
 	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
@@ -105,7 +105,7 @@ static int bench_btf_member(const struct btf *btf, const char *type, const char 
  * one struct bpf_local_storage (*first).  Measuring sk_omem_alloc directly
  * (ss -tm) would also count other tracers that happen to run on the machine.
  */
-static int bench_sk_storage_charge(uint32_t value_size, uint32_t *elem, uint32_t *first)
+static int tcptop_bench_sk_storage_charge(uint32_t value_size, uint32_t *elem, uint32_t *first)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	uint32_t sdata, data;
@@ -113,9 +113,9 @@ static int bench_sk_storage_charge(uint32_t value_size, uint32_t *elem, uint32_t
 
 	if (!btf)
 		return -errno;
-	err = bench_btf_member(btf, "bpf_local_storage_elem", "sdata", &sdata);
+	err = tcptop_bench_btf_member(btf, "bpf_local_storage_elem", "sdata", &sdata);
 	if (!err)
-		err = bench_btf_member(btf, "bpf_local_storage_data", "data", &data);
+		err = tcptop_bench_btf_member(btf, "bpf_local_storage_data", "data", &data);
 	id = btf__find_by_name_kind(btf, "bpf_local_storage", BTF_KIND_STRUCT);
 	if (!err && id > 0) {
 		*elem = sdata + data + value_size;
@@ -128,7 +128,7 @@ static int bench_sk_storage_charge(uint32_t value_size, uint32_t *elem, uint32_t
 }
 
 /* The holder's workers, as the tgids their entries carry. */
-static int bench_holder_pids(const struct bench_holder *h, uint32_t *pids, int max)
+static int tcptop_bench_holder_pids(const struct tcptop_bench_holder *h, uint32_t *pids, int max)
 {
 	int i;
 
@@ -138,33 +138,37 @@ static int bench_holder_pids(const struct bench_holder *h, uint32_t *pids, int m
 }
 
 /* The holder's 2N sockets each sent and received exactly one byte since the last drain. */
-static bool bench_drain_exact(struct tcptop_table *t, const struct bench_holder *h,
-			      const struct tcptop_drain_stats *st)
+static bool tcptop_bench_drain_exact(struct tcptop_table *t, const struct tcptop_bench_holder *h,
+				     const struct tcptop_drain_stats *st)
 {
 	uint64_t want = 2 * (uint64_t)h->conns, tx, rx;
 	uint32_t pids[BENCH_MAX_WORKERS];
 	size_t n;
 
-	bench_table_sum_pids(t, pids, bench_holder_pids(h, pids, BENCH_MAX_WORKERS), &tx, &rx, &n);
+	tcptop_bench_table_sum_pids(t, pids, tcptop_bench_holder_pids(h, pids, BENCH_MAX_WORKERS),
+				    &tx, &rx, &n);
 	if (tx == want && rx == want && n == want && !st->dropped_events)
 		return true;
-	fprintf(stderr, "tcptop-bench-drain: %ld connections: drained tx %llu rx %llu in %zu entries, %llu dropped; truth %llu each way in %llu sockets\n",
+	fprintf(stderr,
+		"tcptop-bench-drain: %ld connections: drained tx %llu rx %llu in %zu entries, %llu dropped; truth %llu each way in %llu sockets\n",
 		h->conns, (unsigned long long)tx, (unsigned long long)rx, n,
 		(unsigned long long)st->dropped_events, (unsigned long long)want,
 		(unsigned long long)want);
 	return false;
 }
 
-static double bench_ms_since(uint64_t t0)
+static double tcptop_bench_ms_since(uint64_t t0)
 {
-	return (double)(bench_now_ns() - t0) / 1e6;
+	return (double)(tcptop_bench_now_ns() - t0) / 1e6;
 }
 
 /* One CLI interval after the drain: sort the rows and print the screen. */
-static int bench_render(struct tcptop_table *t, const struct tcptop_drain_stats *st, FILE *out)
+static int tcptop_bench_render(struct tcptop_table *t, const struct tcptop_drain_stats *st,
+			       FILE *out)
 {
 	struct tcptop_rows rows = { 0 };
-	struct tcptop_screen scr = { .clock = "00:00:00", .loadavg = "0.00 0.00 0.00 1/1 1",
+	struct tcptop_screen scr = { .clock = "00:00:00",
+				     .loadavg = "0.00 0.00 0.00 1/1 1",
 				     .stats = st };
 	int err = tcptop_rows_collect(&rows, t, TCPTOP_SORT_ALL);
 
@@ -179,10 +183,12 @@ static int bench_render(struct tcptop_table *t, const struct tcptop_drain_stats 
 	return err;
 }
 
-static int bench_drain_core(struct bench_drain_size *s, const struct bench_drain_opts *o,
-			    struct bench_holder *h, uint32_t max_flows)
+static int tcptop_bench_drain_core(struct tcptop_bench_drain_size *s,
+				   const struct tcptop_bench_drain_opts *o,
+				   struct tcptop_bench_holder *h, uint32_t max_flows)
 {
-	struct tcptop_opts topts = { .max_flows = max_flows, .log = bench_core_log,
+	struct tcptop_opts topts = { .max_flows = max_flows,
+				     .log = tcptop_bench_core_log,
 				     .log_ctx = "tcptop-bench-drain" };
 	struct tcptop_drain_stats st;
 	struct tcptop_tracer *tr = NULL;
@@ -193,37 +199,37 @@ static int bench_drain_core(struct bench_drain_size *s, const struct bench_drain
 
 	if (!devnull)
 		return -errno;
-	s->rss_before_kb = bench_rss_kb(0);
+	s->rss_before_kb = tcptop_bench_rss_kb(0);
 	if ((err = tcptop_tracer_open(&topts, &tr)) || (err = tcptop_table_new(&t)))
 		goto cleanup;
 	/* First drain: every socket is new to the table. */
-	if ((err = bench_holder_round(h)))
+	if ((err = tcptop_bench_holder_round(h)))
 		goto cleanup;
-	t0 = bench_now_ns();
+	t0 = tcptop_bench_now_ns();
 	if ((err = tcptop_tracer_drain(tr, t, &st)))
 		goto cleanup;
-	s->first_ms = bench_ms_since(t0);
-	s->exact += bench_drain_exact(t, h, &st);
+	s->first_ms = tcptop_bench_ms_since(t0);
+	s->exact += tcptop_bench_drain_exact(t, h, &st);
 	s->checked++;
 	for (r = 0; r < o->rounds; r++) {
-		if ((err = bench_holder_round(h)))
+		if ((err = tcptop_bench_holder_round(h)))
 			goto cleanup;
-		t0 = bench_now_ns();
+		t0 = tcptop_bench_now_ns();
 		if ((err = tcptop_tracer_drain(tr, t, &st)))
 			goto cleanup;
-		t1 = bench_now_ns();
-		if ((err = bench_render(t, &st, devnull)))
+		t1 = tcptop_bench_now_ns();
+		if ((err = tcptop_bench_render(t, &st, devnull)))
 			goto cleanup;
-		bench_series_add(&s->drain_ms, (double)(t1 - t0) / 1e6);
-		bench_series_add(&s->render_ms, bench_ms_since(t1));
-		bench_series_add(&s->screen_ms, bench_ms_since(t0));
+		tcptop_bench_series_add(&s->drain_ms, (double)(t1 - t0) / 1e6);
+		tcptop_bench_series_add(&s->render_ms, tcptop_bench_ms_since(t1));
+		tcptop_bench_series_add(&s->screen_ms, tcptop_bench_ms_since(t0));
 		s->records = st.records;
-		s->exact += bench_drain_exact(t, h, &st);
+		s->exact += tcptop_bench_drain_exact(t, h, &st);
 		s->checked++;
 	}
-	s->rss_after_kb = bench_rss_kb(0);
-	bench_maps_memlock(0, "", &s->maps_bytes, &s->nmaps, &s->storage_value);
-	bench_sk_storage_charge(s->storage_value, &s->storage_elem, &s->storage_first);
+	s->rss_after_kb = tcptop_bench_rss_kb(0);
+	tcptop_bench_maps_memlock(0, "", &s->maps_bytes, &s->nmaps, &s->storage_value);
+	tcptop_bench_sk_storage_charge(s->storage_value, &s->storage_elem, &s->storage_first);
 
 cleanup:
 	tcptop_table_free(t);
@@ -233,8 +239,9 @@ cleanup:
 }
 
 /* The plugin's running totals: after k reads, 2N * k bytes each way over 2N units. */
-static void bench_plugin_check(struct bench_drain_size *s, const struct bench_holder *h,
-			       const struct bench_plugin_tally *tl, int k)
+static void tcptop_bench_plugin_check(struct tcptop_bench_drain_size *s,
+				      const struct tcptop_bench_holder *h,
+				      const struct tcptop_bench_plugin_tally *tl, int k)
 {
 	uint64_t want = 2 * (uint64_t)h->conns;
 
@@ -243,83 +250,87 @@ static void bench_plugin_check(struct bench_drain_size *s, const struct bench_ho
 		s->plugin_exact++;
 		return;
 	}
-	fprintf(stderr, "tcptop-bench-drain: plugin read %d: %llu units, rx %llu tx %llu; truth %llu units, %llu each way\n",
+	fprintf(stderr,
+		"tcptop-bench-drain: plugin read %d: %llu units, rx %llu tx %llu; truth %llu units, %llu each way\n",
 		k, (unsigned long long)tl->units, (unsigned long long)tl->rx,
 		(unsigned long long)tl->tx, (unsigned long long)want,
 		(unsigned long long)(want * k));
 }
 
-static int bench_drain_plugin(struct bench_drain_size *s, const struct bench_drain_opts *o,
-			      struct bench_holder *h, uint32_t max_flows)
+static int tcptop_bench_drain_plugin(struct tcptop_bench_drain_size *s,
+				     const struct tcptop_bench_drain_opts *o,
+				     struct tcptop_bench_holder *h, uint32_t max_flows)
 {
-	struct bench_plugin_tally tl;
+	struct tcptop_bench_plugin_tally tl;
 	uint32_t pids[BENCH_MAX_WORKERS];
-	int npids = bench_holder_pids(h, pids, BENCH_MAX_WORKERS);
+	int npids = tcptop_bench_holder_pids(h, pids, BENCH_MAX_WORKERS);
 	uint64_t t0;
 	int r, err;
 
-	s->rss_plugin_before_kb = bench_rss_kb(0);
-	err = bench_plugin_load(o->plugin, max_flows);
+	s->rss_plugin_before_kb = tcptop_bench_rss_kb(0);
+	err = tcptop_bench_plugin_load(o->plugin, max_flows);
 	if (err)
 		goto cleanup;
 	s->plugin_run = true;
-	if ((err = bench_holder_round(h)))
+	if ((err = tcptop_bench_holder_round(h)))
 		goto cleanup;
-	t0 = bench_now_ns();
-	if ((err = bench_plugin_read(pids, npids, &tl)))
+	t0 = tcptop_bench_now_ns();
+	if ((err = tcptop_bench_plugin_read(pids, npids, &tl)))
 		goto cleanup;
-	s->plugin_first_ms = bench_ms_since(t0);
-	bench_plugin_check(s, h, &tl, 1);
+	s->plugin_first_ms = tcptop_bench_ms_since(t0);
+	tcptop_bench_plugin_check(s, h, &tl, 1);
 	for (r = 0; r < o->rounds; r++) {
-		if ((err = bench_holder_round(h)))
+		if ((err = tcptop_bench_holder_round(h)))
 			goto cleanup;
-		t0 = bench_now_ns();
-		if ((err = bench_plugin_read(pids, npids, &tl)))
+		t0 = tcptop_bench_now_ns();
+		if ((err = tcptop_bench_plugin_read(pids, npids, &tl)))
 			goto cleanup;
-		bench_series_add(&s->plugin_ms, bench_ms_since(t0));
+		tcptop_bench_series_add(&s->plugin_ms, tcptop_bench_ms_since(t0));
 		s->plugin_values = tl.values;
-		bench_plugin_check(s, h, &tl, r + 2);
+		tcptop_bench_plugin_check(s, h, &tl, r + 2);
 	}
-	s->rss_plugin_kb = bench_rss_kb(0);
+	s->rss_plugin_kb = tcptop_bench_rss_kb(0);
 
 cleanup:
-	bench_plugin_unload();
+	tcptop_bench_plugin_unload();
 	return err;
 }
 
-static int bench_drain_one(struct bench_drain_size *s, const struct bench_drain_opts *o)
+static int tcptop_bench_drain_one(struct tcptop_bench_drain_size *s,
+				  const struct tcptop_bench_drain_opts *o)
 {
 	uint32_t max_flows = (uint32_t)(2 * s->conns + BENCH_FLOWS_SLACK);
-	struct bench_holder h;
-	uint64_t t0 = bench_now_ns();
+	struct tcptop_bench_holder h;
+	uint64_t t0 = tcptop_bench_now_ns();
 	int err;
 
-	err = bench_holder_start(s->conns, &h);
+	err = tcptop_bench_holder_start(s->conns, &h);
 	if (err) {
 		fprintf(stderr, "tcptop-bench-drain: cannot open %ld connections: %s\n", s->conns,
 			strerror(-err));
 		return err;
 	}
-	s->setup_s = (double)(bench_now_ns() - t0) / 1e9;
+	s->setup_s = (double)(tcptop_bench_now_ns() - t0) / 1e9;
 	s->workers = h.nworkers;
-	err = bench_drain_core(s, o, &h, max_flows);
+	err = tcptop_bench_drain_core(s, o, &h, max_flows);
 	if (!err && o->plugin)
-		err = bench_drain_plugin(s, o, &h, max_flows);
-	bench_holder_stop(&h);
+		err = tcptop_bench_drain_plugin(s, o, &h, max_flows);
+	tcptop_bench_holder_stop(&h);
 	return err;
 }
 
-static void bench_cell(const struct bench_series *s)
+static void tcptop_bench_cell(const struct tcptop_bench_series *s)
 {
 	if (!s->n) {
 		printf(" n/a |");
 		return;
 	}
-	printf(" %.2f [%.2f, %.2f] |", bench_series_median(s), bench_series_min(s),
-	       bench_series_max(s));
+	printf(" %.2f [%.2f, %.2f] |", tcptop_bench_series_median(s), tcptop_bench_series_min(s),
+	       tcptop_bench_series_max(s));
 }
 
-static void bench_drain_report(struct bench_drain_size *s, int n, const struct bench_drain_opts *o)
+static void tcptop_bench_drain_report(struct tcptop_bench_drain_size *s, int n,
+				      const struct tcptop_bench_drain_opts *o)
 {
 	int i;
 
@@ -327,11 +338,12 @@ static void bench_drain_report(struct bench_drain_size *s, int n, const struct b
 	printf("|---|---|---|---|---|---|---|\n");
 	for (i = 0; i < n; i++) {
 		printf("| %ld (%ld) | %.2f |", s[i].conns, 2 * s[i].conns, s[i].first_ms);
-		bench_cell(&s[i].drain_ms);
-		printf(" %.0f |", bench_series_median(&s[i].drain_ms) * 1e6 / (2.0 * s[i].conns));
-		bench_cell(&s[i].screen_ms);
+		tcptop_bench_cell(&s[i].drain_ms);
+		printf(" %.0f |",
+		       tcptop_bench_series_median(&s[i].drain_ms) * 1e6 / (2.0 * s[i].conns));
+		tcptop_bench_cell(&s[i].screen_ms);
 		if (s[i].plugin_run)
-			bench_cell(&s[i].plugin_ms);
+			tcptop_bench_cell(&s[i].plugin_ms);
 		else
 			printf(" not run |");
 		printf(" %d/%d core", s[i].exact, s[i].checked);
@@ -344,15 +356,19 @@ static void bench_drain_report(struct bench_drain_size *s, int n, const struct b
 	for (i = 1; i < n; i++)
 		printf("Growth %ld -> %ld connections (x%.0f): drain x%.1f, CLI screen x%.1f%s.\n",
 		       s[i - 1].conns, s[i].conns, (double)s[i].conns / (double)s[i - 1].conns,
-		       bench_series_median(&s[i].drain_ms) / bench_series_median(&s[i - 1].drain_ms),
-		       bench_series_median(&s[i].screen_ms) / bench_series_median(&s[i - 1].screen_ms),
+		       tcptop_bench_series_median(&s[i].drain_ms) /
+			       tcptop_bench_series_median(&s[i - 1].drain_ms),
+		       tcptop_bench_series_median(&s[i].screen_ms) /
+			       tcptop_bench_series_median(&s[i - 1].screen_ms),
 		       s[i].plugin_run && s[i - 1].plugin_run ? "" : "");
 	for (i = 0; i < n; i++)
 		if (s[i].conns == 100000)
 			printf("Target: 100k connections drained in at most %.0f ms: %s (%.2f ms for %ld sockets).\n",
 			       BENCH_DRAIN_TARGET_MS,
-			       bench_series_median(&s[i].drain_ms) <= BENCH_DRAIN_TARGET_MS ? "met" : "MISSED",
-			       bench_series_median(&s[i].drain_ms), 2 * s[i].conns);
+			       tcptop_bench_series_median(&s[i].drain_ms) <= BENCH_DRAIN_TARGET_MS
+				       ? "met"
+				       : "MISSED",
+			       tcptop_bench_series_median(&s[i].drain_ms), 2 * s[i].conns);
 
 	printf("\n| connections (sockets) | kernel: maps memlock | kernel: socket storage (%u B per socket) | RSS before open | RSS after drains (tracer + table) | RSS with plugin | plugin values per read |\n",
 	       s[0].storage_elem);
@@ -379,9 +395,10 @@ static void bench_drain_report(struct bench_drain_size *s, int n, const struct b
 	printf("\n");
 }
 
-static void bench_drain_usage(FILE *f)
+static void tcptop_bench_drain_usage(FILE *f)
 {
-	fprintf(f, "usage: tcptop-bench-drain [--flows N[,N...]] [--rounds N] [--plugin PATH/tcptop.so]\n");
+	fprintf(f,
+		"usage: tcptop-bench-drain [--flows N[,N...]] [--rounds N] [--plugin PATH/tcptop.so]\n");
 }
 
 int main(int argc, char **argv)
@@ -393,8 +410,10 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bench_drain_opts o = { .sizes = { 1000, 10000, 100000 }, .nsizes = 3, .rounds = 3 };
-	struct bench_drain_size s[BENCH_MAX_SIZES];
+	struct tcptop_bench_drain_opts o = { .sizes = { 1000, 10000, 100000 },
+					     .nsizes = 3,
+					     .rounds = 3 };
+	struct tcptop_bench_drain_size s[BENCH_MAX_SIZES];
 	struct tcptop_opts probe = { 0 };
 	struct tcptop_tracer *tr = NULL;
 	bool inexact = false;
@@ -403,9 +422,9 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			o.nsizes = bench_parse_list(optarg, o.sizes, BENCH_MAX_SIZES);
+			o.nsizes = tcptop_bench_parse_list(optarg, o.sizes, BENCH_MAX_SIZES);
 			if (o.nsizes < 0) {
-				bench_drain_usage(stderr);
+				tcptop_bench_drain_usage(stderr);
 				return 2;
 			}
 			break;
@@ -416,22 +435,22 @@ int main(int argc, char **argv)
 			o.plugin = optarg;
 			break;
 		case 'h':
-			bench_drain_usage(stdout);
+			tcptop_bench_drain_usage(stdout);
 			return 0;
 		default:
-			bench_drain_usage(stderr);
+			tcptop_bench_drain_usage(stderr);
 			return 2;
 		}
 	}
 	if (optind != argc || o.rounds <= 0) {
-		bench_drain_usage(stderr);
+		tcptop_bench_drain_usage(stderr);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (tcptop_tracer_open(&probe, &tr)) {
 		fprintf(stderr, "tcptop-bench-drain: cannot load tcptop's BPF programs here\n");
-		return bench_exit_no_bpf();
+		return tcptop_bench_exit_no_bpf();
 	}
 	tcptop_tracer_close(tr);
 
@@ -440,13 +459,14 @@ int main(int argc, char **argv)
 	for (i = 0; i < o.nsizes && !err; i++) {
 		s[i].conns = o.sizes[i];
 		fprintf(stderr, "# %ld connections...\n", s[i].conns);
-		err = bench_drain_one(&s[i], &o);
-		inexact = inexact || s[i].exact != s[i].checked || s[i].plugin_exact != s[i].plugin_checked;
+		err = tcptop_bench_drain_one(&s[i], &o);
+		inexact = inexact || s[i].exact != s[i].checked ||
+			  s[i].plugin_exact != s[i].plugin_checked;
 	}
 	if (!err)
-		bench_drain_report(s, o.nsizes, &o);
+		tcptop_bench_drain_report(s, o.nsizes, &o);
 	for (i = 0; i < o.nsizes; i++)
-		bench_drain_size_free(&s[i]);
+		tcptop_bench_drain_size_free(&s[i]);
 	if (err) {
 		fprintf(stderr, "tcptop-bench-drain: %s\n", strerror(-err));
 		return 1;

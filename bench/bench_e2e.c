@@ -25,27 +25,27 @@
 #include "bench_net.h"
 #include "bench_util.h"
 
-#define BENCH_PINGPONG_TARGET 2.0	/* percent */
+#define BENCH_PINGPONG_TARGET 2.0 /* percent */
 #define BENCH_BULK_TARGET 1.0
 
-struct bench_e2e_opts {
+struct tcptop_bench_e2e_opts {
 	const char *cli;
 	bool text;
 	int pairs;
 	long msgs;
-	int bulk_secs;		/* iperf3 -t takes whole seconds */
+	int bulk_secs; /* iperf3 -t takes whole seconds */
 	bool pingpong;
 	bool bulk;
 };
 
 /* Medians and spread of one workload, per condition and per pair. */
-struct bench_e2e_result {
-	struct bench_series off;
-	struct bench_series on;
-	struct bench_series slowdown;	/* percent, per pair */
-	struct bench_series off_cpu;	/* CPU cost of the workload, both ends */
-	struct bench_series on_cpu;
-	struct bench_series cpu_increase;	/* percent, per pair */
+struct tcptop_bench_e2e_result {
+	struct tcptop_bench_series off;
+	struct tcptop_bench_series on;
+	struct tcptop_bench_series slowdown; /* percent, per pair */
+	struct tcptop_bench_series off_cpu;  /* CPU cost of the workload, both ends */
+	struct tcptop_bench_series on_cpu;
+	struct tcptop_bench_series cpu_increase; /* percent, per pair */
 	int exact;
 	int checked;
 	uint64_t drops;
@@ -53,49 +53,54 @@ struct bench_e2e_result {
 	double cli_wall_s;
 };
 
-static void bench_e2e_result_free(struct bench_e2e_result *r)
+static void tcptop_bench_e2e_result_free(struct tcptop_bench_e2e_result *r)
 {
-	bench_series_free(&r->off);
-	bench_series_free(&r->on);
-	bench_series_free(&r->slowdown);
-	bench_series_free(&r->off_cpu);
-	bench_series_free(&r->on_cpu);
-	bench_series_free(&r->cpu_increase);
+	tcptop_bench_series_free(&r->off);
+	tcptop_bench_series_free(&r->on);
+	tcptop_bench_series_free(&r->slowdown);
+	tcptop_bench_series_free(&r->off_cpu);
+	tcptop_bench_series_free(&r->on_cpu);
+	tcptop_bench_series_free(&r->cpu_increase);
 }
 
 /* Counts one traced socket against its truth; complains when it is off. */
-static void bench_e2e_check(struct bench_e2e_result *res, const struct bench_cli *c,
-			    const char *what, uint32_t pid, uint16_t lport, uint16_t rport,
-			    uint64_t want_tx, uint64_t want_rx)
+static void tcptop_bench_e2e_check(struct tcptop_bench_e2e_result *res,
+				   const struct tcptop_bench_cli *c, const char *what, uint32_t pid,
+				   uint16_t lport, uint16_t rport, uint64_t want_tx,
+				   uint64_t want_rx)
 {
 	uint64_t tx, rx;
 
-	bench_cli_sum(c, pid, lport, rport, &tx, &rx);
+	tcptop_bench_cli_sum(c, pid, lport, rport, &tx, &rx);
 	res->checked++;
 	if (tx == want_tx && rx == want_rx) {
 		res->exact++;
 		return;
 	}
-	fprintf(stderr, "tcptop-bench-e2e: %s (pid %u port %u): reported tx %llu rx %llu, truth tx %llu rx %llu\n",
+	fprintf(stderr,
+		"tcptop-bench-e2e: %s (pid %u port %u): reported tx %llu rx %llu, truth tx %llu rx %llu\n",
 		what, pid, lport, (unsigned long long)tx, (unsigned long long)rx,
 		(unsigned long long)want_tx, (unsigned long long)want_rx);
 }
 
-static int bench_e2e_cli_start(const struct bench_e2e_opts *o, struct bench_cli *c)
+static int tcptop_bench_e2e_cli_start(const struct tcptop_bench_e2e_opts *o,
+				      struct tcptop_bench_cli *c)
 {
-	int err = bench_cli_start(o->cli, o->text, c);
+	int err = tcptop_bench_cli_start(o->cli, o->text, c);
 
 	if (err)
 		fprintf(stderr, "tcptop-bench-e2e: cannot start %s: %s\n", o->cli, strerror(-err));
 	return err;
 }
 
-static int bench_e2e_cli_stop(struct bench_e2e_result *res, struct bench_cli *c)
+static int tcptop_bench_e2e_cli_stop(struct tcptop_bench_e2e_result *res,
+				     struct tcptop_bench_cli *c)
 {
-	int err = bench_cli_stop(c);
+	int err = tcptop_bench_cli_stop(c);
 
 	if (err)
-		fprintf(stderr, "tcptop-bench-e2e: the CLI did not exit cleanly: %s\n", strerror(-err));
+		fprintf(stderr, "tcptop-bench-e2e: the CLI did not exit cleanly: %s\n",
+			strerror(-err));
 	res->drops += c->drops;
 	res->cli_cpu_s += c->cpu_s;
 	res->cli_wall_s += c->wall_s;
@@ -103,97 +108,102 @@ static int bench_e2e_cli_stop(struct bench_e2e_result *res, struct bench_cli *c)
 }
 
 /* One ping-pong run; *us is microseconds per round trip, *cpu CPU ns per round trip. */
-static int bench_e2e_pingpong(const struct bench_e2e_opts *o, bool traced,
-			      struct bench_e2e_result *res, double *us, double *cpu)
+static int tcptop_bench_e2e_pingpong(const struct tcptop_bench_e2e_opts *o, bool traced,
+				     struct tcptop_bench_e2e_result *res, double *us, double *cpu)
 {
-	struct bench_cli c = { 0 };
-	struct bench_pingpong pp;
+	struct tcptop_bench_cli c = { 0 };
+	struct tcptop_bench_pingpong pp;
 	int err;
 
-	if (traced && (err = bench_e2e_cli_start(o, &c)))
+	if (traced && (err = tcptop_bench_e2e_cli_start(o, &c)))
 		return err;
-	err = bench_pingpong_run(o->msgs, &pp);
+	err = tcptop_bench_pingpong_run(o->msgs, &pp);
 	if (traced && !err) {
-		err = bench_e2e_cli_stop(res, &c);
+		err = tcptop_bench_e2e_cli_stop(res, &c);
 		if (!err && !o->text) {
-			bench_e2e_check(res, &c, "ping-pong client", (uint32_t)pp.client_pid,
-					pp.client_port, 0, (uint64_t)o->msgs, (uint64_t)o->msgs);
-			bench_e2e_check(res, &c, "ping-pong server", (uint32_t)pp.server_pid,
-					pp.server_port, pp.client_port, (uint64_t)o->msgs,
-					(uint64_t)o->msgs);
+			tcptop_bench_e2e_check(res, &c, "ping-pong client", (uint32_t)pp.client_pid,
+					       pp.client_port, 0, (uint64_t)o->msgs,
+					       (uint64_t)o->msgs);
+			tcptop_bench_e2e_check(res, &c, "ping-pong server", (uint32_t)pp.server_pid,
+					       pp.server_port, pp.client_port, (uint64_t)o->msgs,
+					       (uint64_t)o->msgs);
 		}
 	}
-	bench_cli_free(&c);
+	tcptop_bench_cli_free(&c);
 	*us = (double)pp.elapsed_ns / 1e3 / (double)o->msgs;
 	*cpu = (double)pp.cpu_ns / (double)o->msgs;
 	return err;
 }
 
 /* One iperf3 run; *gbps is the receiver's throughput, *cpu CPU seconds per GiB received. */
-static int bench_e2e_bulk(const struct bench_e2e_opts *o, struct bench_iperf_server *srv,
-			  bool traced, struct bench_e2e_result *res, double *gbps, double *cpu)
+static int tcptop_bench_e2e_bulk(const struct tcptop_bench_e2e_opts *o,
+				 struct tcptop_bench_iperf_server *srv, bool traced,
+				 struct tcptop_bench_e2e_result *res, double *gbps, double *cpu)
 {
-	struct bench_cli c = { 0 };
-	struct bench_iperf_run run;
+	struct tcptop_bench_cli c = { 0 };
+	struct tcptop_bench_iperf_run run;
 	int err;
 
-	if (traced && (err = bench_e2e_cli_start(o, &c)))
+	if (traced && (err = tcptop_bench_e2e_cli_start(o, &c)))
 		return err;
-	err = bench_iperf_client(srv, o->bulk_secs, &run);
+	err = tcptop_bench_iperf_client(srv, o->bulk_secs, &run);
 	if (traced && !err) {
-		err = bench_e2e_cli_stop(res, &c);
+		err = tcptop_bench_e2e_cli_stop(res, &c);
 		if (!err && !o->text) {
-			bench_e2e_check(res, &c, "iperf3 client data socket", (uint32_t)run.client_pid,
-					run.client_port, srv->port, run.sent_bytes + BENCH_IPERF_COOKIE, 0);
-			bench_e2e_check(res, &c, "iperf3 server data socket", (uint32_t)srv->pid,
-					srv->port, run.client_port, 0,
-					run.received_bytes + BENCH_IPERF_COOKIE);
+			tcptop_bench_e2e_check(res, &c, "iperf3 client data socket",
+					       (uint32_t)run.client_pid, run.client_port, srv->port,
+					       run.sent_bytes + BENCH_IPERF_COOKIE, 0);
+			tcptop_bench_e2e_check(res, &c, "iperf3 server data socket",
+					       (uint32_t)srv->pid, srv->port, run.client_port, 0,
+					       run.received_bytes + BENCH_IPERF_COOKIE);
 		}
 	}
-	bench_cli_free(&c);
+	tcptop_bench_cli_free(&c);
 	*gbps = run.received_bps / 1e9;
-	*cpu = run.received_bytes ? (double)run.cpu_ns / 1e9 / ((double)run.received_bytes / 1073741824.0)
-				  : NAN;
+	*cpu = run.received_bytes
+		       ? (double)run.cpu_ns / 1e9 / ((double)run.received_bytes / 1073741824.0)
+		       : NAN;
 	return err;
 }
 
-static void bench_e2e_cell(const struct bench_series *s, const char *fmt)
+static void tcptop_bench_e2e_cell(const struct tcptop_bench_series *s, const char *fmt)
 {
 	printf(" ");
-	printf(fmt, bench_series_median(s));
+	printf(fmt, tcptop_bench_series_median(s));
 	printf(" [");
-	printf(fmt, bench_series_min(s));
+	printf(fmt, tcptop_bench_series_min(s));
 	printf(", ");
-	printf(fmt, bench_series_max(s));
+	printf(fmt, tcptop_bench_series_max(s));
 	printf("] |");
 }
 
-static void bench_e2e_report(const char *title, const char *unit, const char *fmt,
-			     const char *cpu_unit, const char *cpu_fmt,
-			     const struct bench_e2e_result *r, double target,
-			     const struct bench_e2e_opts *o)
+static void tcptop_bench_e2e_report(const char *title, const char *unit, const char *fmt,
+				    const char *cpu_unit, const char *cpu_fmt,
+				    const struct tcptop_bench_e2e_result *r, double target,
+				    const struct tcptop_bench_e2e_opts *o)
 {
-	double q1 = bench_series_quantile(&r->slowdown, 0.25);
-	double q3 = bench_series_quantile(&r->slowdown, 0.75);
-	double med = bench_series_median(&r->slowdown);
+	double q1 = tcptop_bench_series_quantile(&r->slowdown, 0.25);
+	double q3 = tcptop_bench_series_quantile(&r->slowdown, 0.75);
+	double med = tcptop_bench_series_median(&r->slowdown);
 
 	printf("\n#### %s\n\n| | %s, median [min, max] |\n|---|---|\n", title, unit);
 	printf("| not traced |");
-	bench_e2e_cell(&r->off, fmt);
+	tcptop_bench_e2e_cell(&r->off, fmt);
 	printf("\n| traced (`tcptop %s`) |", o->text ? "-C -S 1" : "-j 1");
-	bench_e2e_cell(&r->on, fmt);
+	tcptop_bench_e2e_cell(&r->on, fmt);
 	printf("\n| **slowdown**, per pair, %% |");
-	bench_e2e_cell(&r->slowdown, "%+.2f");
-	printf("\n\n| | %s (client and server together), median [min, max] |\n|---|---|\n", cpu_unit);
+	tcptop_bench_e2e_cell(&r->slowdown, "%+.2f");
+	printf("\n\n| | %s (client and server together), median [min, max] |\n|---|---|\n",
+	       cpu_unit);
 	printf("| not traced |");
-	bench_e2e_cell(&r->off_cpu, cpu_fmt);
+	tcptop_bench_e2e_cell(&r->off_cpu, cpu_fmt);
 	printf("\n| traced |");
-	bench_e2e_cell(&r->on_cpu, cpu_fmt);
+	tcptop_bench_e2e_cell(&r->on_cpu, cpu_fmt);
 	printf("\n| **CPU cost increase**, per pair, %% |");
-	bench_e2e_cell(&r->cpu_increase, "%+.2f");
+	tcptop_bench_e2e_cell(&r->cpu_increase, "%+.2f");
 	printf("\n\nCPU cost increase interquartile range %+.2f%% to %+.2f%%.\n",
-	       bench_series_quantile(&r->cpu_increase, 0.25),
-	       bench_series_quantile(&r->cpu_increase, 0.75));
+	       tcptop_bench_series_quantile(&r->cpu_increase, 0.25),
+	       tcptop_bench_series_quantile(&r->cpu_increase, 0.75));
 	printf("Slowdown interquartile range %+.2f%% to %+.2f%% over %zu pairs.  Target at most %.0f%%: %s (median %+.2f%%).\n",
 	       q1, q3, r->slowdown.n, target, med <= target ? "met" : "MISSED", med);
 	if (!o->text)
@@ -208,10 +218,11 @@ static void bench_e2e_report(const char *title, const char *unit, const char *fm
  * Pairs alternate which condition runs first.  cost() returns the figure of
  * one run; higher_is_slower says whether a bigger figure means slower.
  */
-static int bench_e2e_pairs(const struct bench_e2e_opts *o, struct bench_e2e_result *res,
-			   int (*run)(const struct bench_e2e_opts *, bool, void *,
-				      struct bench_e2e_result *, double *, double *),
-			   void *ctx, bool higher_is_slower)
+static int tcptop_bench_e2e_pairs(const struct tcptop_bench_e2e_opts *o,
+				  struct tcptop_bench_e2e_result *res,
+				  int (*run)(const struct tcptop_bench_e2e_opts *, bool, void *,
+					     struct tcptop_bench_e2e_result *, double *, double *),
+				  void *ctx, bool higher_is_slower)
 {
 	double v[2], cpu[2], warm, warm_cpu;
 	int i, k, err;
@@ -227,35 +238,38 @@ static int bench_e2e_pairs(const struct bench_e2e_opts *o, struct bench_e2e_resu
 			err = run(o, traced, ctx, res, &v[traced], &cpu[traced]);
 			if (err)
 				return err;
-			bench_series_add(traced ? &res->on : &res->off, v[traced]);
-			bench_series_add(traced ? &res->on_cpu : &res->off_cpu, cpu[traced]);
+			tcptop_bench_series_add(traced ? &res->on : &res->off, v[traced]);
+			tcptop_bench_series_add(traced ? &res->on_cpu : &res->off_cpu, cpu[traced]);
 		}
-		bench_series_add(&res->slowdown, 100.0 * (higher_is_slower ? v[1] / v[0] - 1
-									     : v[0] / v[1] - 1));
-		bench_series_add(&res->cpu_increase, 100.0 * (cpu[1] / cpu[0] - 1));
+		tcptop_bench_series_add(
+			&res->slowdown,
+			100.0 * (higher_is_slower ? v[1] / v[0] - 1 : v[0] / v[1] - 1));
+		tcptop_bench_series_add(&res->cpu_increase, 100.0 * (cpu[1] / cpu[0] - 1));
 		fprintf(stderr, "# pair %d: not traced %.4f (CPU %.4f), traced %.4f (CPU %.4f)\n",
 			i + 1, v[0], cpu[0], v[1], cpu[1]);
 	}
 	return 0;
 }
 
-static int bench_e2e_run_pingpong(const struct bench_e2e_opts *o, bool traced, void *ctx,
-				  struct bench_e2e_result *res, double *v, double *cpu)
+static int tcptop_bench_e2e_run_pingpong(const struct tcptop_bench_e2e_opts *o, bool traced,
+					 void *ctx, struct tcptop_bench_e2e_result *res, double *v,
+					 double *cpu)
 {
 	(void)ctx;
-	return bench_e2e_pingpong(o, traced, res, v, cpu);
+	return tcptop_bench_e2e_pingpong(o, traced, res, v, cpu);
 }
 
-static int bench_e2e_run_bulk(const struct bench_e2e_opts *o, bool traced, void *ctx,
-			      struct bench_e2e_result *res, double *v, double *cpu)
+static int tcptop_bench_e2e_run_bulk(const struct tcptop_bench_e2e_opts *o, bool traced, void *ctx,
+				     struct tcptop_bench_e2e_result *res, double *v, double *cpu)
 {
-	return bench_e2e_bulk(o, ctx, traced, res, v, cpu);
+	return tcptop_bench_e2e_bulk(o, ctx, traced, res, v, cpu);
 }
 
-static void bench_e2e_usage(FILE *f)
+static void tcptop_bench_e2e_usage(FILE *f)
 {
-	fprintf(f, "usage: tcptop-bench-e2e --cli PATH [--pairs N] [--msgs N] [--bulk-secs S] [--text]\n"
-		   "                        [--no-pingpong] [--no-bulk]\n");
+	fprintf(f,
+		"usage: tcptop-bench-e2e --cli PATH [--pairs N] [--msgs N] [--bulk-secs S] [--text]\n"
+		"                        [--no-pingpong] [--no-bulk]\n");
 }
 
 int main(int argc, char **argv)
@@ -271,11 +285,12 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bench_e2e_opts o = { .pairs = 15, .msgs = 100000, .bulk_secs = 2, .pingpong = true,
-				    .bulk = true };
-	struct bench_e2e_result pr = { 0 }, br = { 0 };
-	struct bench_iperf_server srv = { 0 };
-	struct bench_cli probe = { 0 };
+	struct tcptop_bench_e2e_opts o = {
+		.pairs = 15, .msgs = 100000, .bulk_secs = 2, .pingpong = true, .bulk = true
+	};
+	struct tcptop_bench_e2e_result pr = { 0 }, br = { 0 };
+	struct tcptop_bench_iperf_server srv = { 0 };
+	struct tcptop_bench_cli probe = { 0 };
 	bool failed = false;
 	int c, err = 0;
 
@@ -303,42 +318,43 @@ int main(int argc, char **argv)
 			o.bulk = false;
 			break;
 		case 'h':
-			bench_e2e_usage(stdout);
+			tcptop_bench_e2e_usage(stdout);
 			return 0;
 		default:
-			bench_e2e_usage(stderr);
+			tcptop_bench_e2e_usage(stderr);
 			return 2;
 		}
 	}
 	if (optind != argc || !o.cli || o.pairs <= 0 || o.msgs <= 0 || o.bulk_secs <= 0) {
-		bench_e2e_usage(stderr);
+		tcptop_bench_e2e_usage(stderr);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	/* A CLI that cannot attach here means there is nothing to compare. */
-	if (bench_cli_start(o.cli, o.text, &probe)) {
+	if (tcptop_bench_cli_start(o.cli, o.text, &probe)) {
 		fprintf(stderr, "tcptop-bench-e2e: %s cannot attach here\n", o.cli);
-		bench_cli_free(&probe);
-		return bench_exit_no_bpf();
+		tcptop_bench_cli_free(&probe);
+		return tcptop_bench_exit_no_bpf();
 	}
-	bench_cli_stop(&probe);
-	bench_cli_free(&probe);
+	tcptop_bench_cli_stop(&probe);
+	tcptop_bench_cli_free(&probe);
 
 	printf("## End-to-end slowdown, tcptop CLI attached vs not\n");
 	if (o.pingpong) {
-		err = bench_e2e_pairs(&o, &pr, bench_e2e_run_pingpong, NULL, true);
+		err = tcptop_bench_e2e_pairs(&o, &pr, tcptop_bench_e2e_run_pingpong, NULL, true);
 		if (err)
 			goto cleanup;
 		printf("\n%d pairs of runs, alternating which goes first; each run is %ld round trips of a 1-byte message over one 127.0.0.1 connection.\n",
 		       o.pairs, o.msgs);
-		bench_e2e_report("Ping-pong, 1-byte messages", "µs per round trip", "%.3f",
-				 "CPU ns per round trip", "%.0f", &pr, BENCH_PINGPONG_TARGET, &o);
+		tcptop_bench_e2e_report("Ping-pong, 1-byte messages", "µs per round trip", "%.3f",
+					"CPU ns per round trip", "%.0f", &pr, BENCH_PINGPONG_TARGET,
+					&o);
 		failed = failed || pr.exact != pr.checked || pr.drops;
 	}
 	if (o.bulk) {
-		err = bench_iperf_server_start(&srv);
+		err = tcptop_bench_iperf_server_start(&srv);
 		if (err == -ENOENT) {
 			printf("\nBulk: not run, iperf3 is not installed.\n");
 			err = 0;
@@ -346,20 +362,20 @@ int main(int argc, char **argv)
 		}
 		if (err)
 			goto cleanup;
-		err = bench_e2e_pairs(&o, &br, bench_e2e_run_bulk, &srv, false);
+		err = tcptop_bench_e2e_pairs(&o, &br, tcptop_bench_e2e_run_bulk, &srv, false);
 		if (err)
 			goto cleanup;
 		printf("\n%d pairs of `iperf3 -c 127.0.0.1 -t %d` runs (one TCP stream, 128 KiB writes), alternating which goes first.\n",
 		       o.pairs, o.bulk_secs);
-		bench_e2e_report("Bulk transfer, iperf3", "Gbit/s received", "%.2f",
-				 "CPU seconds per GiB", "%.3f", &br, BENCH_BULK_TARGET, &o);
+		tcptop_bench_e2e_report("Bulk transfer, iperf3", "Gbit/s received", "%.2f",
+					"CPU seconds per GiB", "%.3f", &br, BENCH_BULK_TARGET, &o);
 		failed = failed || br.exact != br.checked || br.drops;
 	}
 
 cleanup:
-	bench_iperf_server_stop(&srv);
-	bench_e2e_result_free(&pr);
-	bench_e2e_result_free(&br);
+	tcptop_bench_iperf_server_stop(&srv);
+	tcptop_bench_e2e_result_free(&pr);
+	tcptop_bench_e2e_result_free(&br);
 	if (err) {
 		fprintf(stderr, "tcptop-bench-e2e: %s\n", strerror(-err));
 		return 1;

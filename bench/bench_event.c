@@ -35,20 +35,20 @@
 
 #define BENCH_TARGET_NS 30.0
 
-struct bench_event_opts {
+struct tcptop_bench_event_opts {
 	long msgs;
 	int rounds;
 	bool peer;
 	const char *only_mode;
 };
 
-struct bench_log_ctx {
+struct tcptop_bench_log_ctx {
 	char last_error[512];
 };
 
-static void bench_event_log(enum tcptop_log_level level, const char *msg, void *ctx)
+static void tcptop_bench_event_log(enum tcptop_log_level level, const char *msg, void *ctx)
 {
-	struct bench_log_ctx *c = ctx;
+	struct tcptop_bench_log_ctx *c = ctx;
 
 	if (level == TCPTOP_LOG_ERROR)
 		snprintf(c->last_error, sizeof(c->last_error), "%s", msg);
@@ -56,70 +56,73 @@ static void bench_event_log(enum tcptop_log_level level, const char *msg, void *
 		fprintf(stderr, "tcptop-bench-event: warning: %s\n", msg);
 }
 
-static void bench_print_cell(const struct bench_series *s)
+static void tcptop_bench_print_cell(const struct tcptop_bench_series *s)
 {
-	printf(" %.1f [%.1f, %.1f] |", bench_series_median(s), bench_series_min(s),
-	       bench_series_max(s));
+	printf(" %.1f [%.1f, %.1f] |", tcptop_bench_series_median(s), tcptop_bench_series_min(s),
+	       tcptop_bench_series_max(s));
 }
 
 /* One row: empty, ours, ours above empty; cells are median [min, max] over rounds. */
-static void bench_print_hook_row(const struct bench_hook *h, int rounds)
+static void tcptop_bench_print_hook_row(const struct tcptop_bench_hook *h, int rounds)
 {
-	struct bench_series se = { 0 }, so = { 0 }, sa = { 0 }, sn = { 0 };
+	struct tcptop_bench_series se = { 0 }, so = { 0 }, sa = { 0 }, sn = { 0 };
 	int r;
 
 	for (r = 0; r < rounds; r++) {
-		double e = bench_hook_empty_ns(h, r), o = bench_probe_ns(&h->ours, r);
+		double e = tcptop_bench_hook_empty_ns(h, r), o = tcptop_bench_probe_ns(&h->ours, r);
 
-		bench_series_add(&sn, h->ours.cnt[r]);
-		bench_series_add(&se, e);
-		bench_series_add(&so, o);
-		bench_series_add(&sa, o - e);
+		tcptop_bench_series_add(&sn, h->ours.cnt[r]);
+		tcptop_bench_series_add(&se, e);
+		tcptop_bench_series_add(&so, o);
+		tcptop_bench_series_add(&sa, o - e);
 	}
-	printf("| %s%s | %.0f |", h->key, h->kind == BENCH_HOOK_LIFECYCLE ? " (per connection)" : "",
-	       bench_series_median(&sn));
-	bench_print_cell(&se);
-	bench_print_cell(&so);
-	bench_print_cell(&sa);
+	printf("| %s%s | %.0f |", h->key,
+	       h->kind == BENCH_HOOK_LIFECYCLE ? " (per connection)" : "",
+	       tcptop_bench_series_median(&sn));
+	tcptop_bench_print_cell(&se);
+	tcptop_bench_print_cell(&so);
+	tcptop_bench_print_cell(&sa);
 	printf("\n");
-	bench_series_free(&se);
-	bench_series_free(&so);
-	bench_series_free(&sa);
-	bench_series_free(&sn);
+	tcptop_bench_series_free(&se);
+	tcptop_bench_series_free(&so);
+	tcptop_bench_series_free(&sa);
+	tcptop_bench_series_free(&sn);
 }
 
-static void bench_report_ours(const struct bench_hookset *hs, int rounds, double *per_event)
+static void tcptop_bench_report_ours(const struct tcptop_bench_hookset *hs, int rounds,
+				     double *per_event)
 {
-	struct bench_series se = { 0 }, so = { 0 }, sa = { 0 };
+	struct tcptop_bench_series se = { 0 }, so = { 0 }, sa = { 0 };
 	int i, r;
 
 	printf("\n| tcptop hook | runs per round | empty ns/run | tcptop ns/run | tcptop above empty |\n");
 	printf("|---|---|---|---|---|\n");
 	for (i = 0; i < hs->nhooks; i++)
-		bench_print_hook_row(&hs->hooks[i], rounds);
+		tcptop_bench_print_hook_row(&hs->hooks[i], rounds);
 	for (r = 0; r < rounds; r++) {
 		double e, o;
 
-		bench_hookset_per_event(hs, r, &e, &o);
-		bench_series_add(&se, e);
-		bench_series_add(&so, o);
-		bench_series_add(&sa, o - e);
+		tcptop_bench_hookset_per_event(hs, r, &e, &o);
+		tcptop_bench_series_add(&se, e);
+		tcptop_bench_series_add(&so, o);
+		tcptop_bench_series_add(&sa, o - e);
 	}
 	printf("| **per TCP event** (send or receive; lifecycle hooks amortized) | |");
-	bench_print_cell(&se);
-	bench_print_cell(&so);
-	bench_print_cell(&sa);
+	tcptop_bench_print_cell(&se);
+	tcptop_bench_print_cell(&so);
+	tcptop_bench_print_cell(&sa);
 	printf("\n");
-	*per_event = bench_series_median(&sa);
-	bench_series_free(&se);
-	bench_series_free(&so);
-	bench_series_free(&sa);
+	*per_event = tcptop_bench_series_median(&sa);
+	tcptop_bench_series_free(&se);
+	tcptop_bench_series_free(&so);
+	tcptop_bench_series_free(&sa);
 }
 
 /* bpftrace against the empty classic tracepoint programs, and against the BTF ones. */
-static void bench_report_peer(const struct bench_peer_meter *pm, int rounds, double ours)
+static void tcptop_bench_report_peer(const struct tcptop_bench_peer_meter *pm, int rounds,
+				     double ours)
 {
-	struct bench_series s[BENCH_PEER_HOOKS + 1][4];
+	struct tcptop_bench_series s[BENCH_PEER_HOOKS + 1][4];
 	int h, r, k;
 
 	memset(s, 0, sizeof(s));
@@ -127,45 +130,51 @@ static void bench_report_peer(const struct bench_peer_meter *pm, int rounds, dou
 		double rt[4] = { 0 }, cnt = 0;
 
 		for (h = 0; h < BENCH_PEER_HOOKS; h++) {
-			const struct bench_probe *bt = &pm->bt[h];
-			double p = bench_probe_ns(bt, r), c = bench_probe_ns(&pm->classic[h], r);
-			double b = bench_probe_ns(&pm->btf[h], r);
+			const struct tcptop_bench_probe *bt = &pm->bt[h];
+			double p = tcptop_bench_probe_ns(bt, r),
+			       c = tcptop_bench_probe_ns(&pm->classic[h], r);
+			double b = tcptop_bench_probe_ns(&pm->btf[h], r);
 
-			bench_series_add(&s[h][0], p);
-			bench_series_add(&s[h][1], c);
-			bench_series_add(&s[h][2], p - c);
-			bench_series_add(&s[h][3], p - b);
+			tcptop_bench_series_add(&s[h][0], p);
+			tcptop_bench_series_add(&s[h][1], c);
+			tcptop_bench_series_add(&s[h][2], p - c);
+			tcptop_bench_series_add(&s[h][3], p - b);
 			rt[0] += bt->rt[r];
 			rt[1] += c * bt->cnt[r];
 			rt[2] += b * bt->cnt[r];
 			cnt += bt->cnt[r];
 		}
-		bench_series_add(&s[BENCH_PEER_HOOKS][0], rt[0] / cnt);
-		bench_series_add(&s[BENCH_PEER_HOOKS][1], rt[1] / cnt);
-		bench_series_add(&s[BENCH_PEER_HOOKS][2], (rt[0] - rt[1]) / cnt);
-		bench_series_add(&s[BENCH_PEER_HOOKS][3], (rt[0] - rt[2]) / cnt);
+		tcptop_bench_series_add(&s[BENCH_PEER_HOOKS][0], rt[0] / cnt);
+		tcptop_bench_series_add(&s[BENCH_PEER_HOOKS][1], rt[1] / cnt);
+		tcptop_bench_series_add(&s[BENCH_PEER_HOOKS][2], (rt[0] - rt[1]) / cnt);
+		tcptop_bench_series_add(&s[BENCH_PEER_HOOKS][3], (rt[0] - rt[2]) / cnt);
 	}
 	printf("\n| bpftrace peer hook | bpftrace ns/run | empty classic-tracepoint ns/run | bpftrace above its empty | bpftrace above the tp_btf empty |\n");
 	printf("|---|---|---|---|---|\n");
 	for (h = 0; h <= BENCH_PEER_HOOKS; h++) {
-		printf("| %s |", h < BENCH_PEER_HOOKS ? pm->classic_key[h] : "**per event** (send or receive)");
+		printf("| %s |", h < BENCH_PEER_HOOKS ? pm->classic_key[h]
+						      : "**per event** (send or receive)");
 		for (k = 0; k < 4; k++)
-			bench_print_cell(&s[h][k]);
+			tcptop_bench_print_cell(&s[h][k]);
 		printf("\n");
 	}
 	printf("\nbpftrace costs %.1f ns per event above its empty program; tcptop %.1f ns: ratio %.1fx.\n",
-	       bench_series_median(&s[BENCH_PEER_HOOKS][2]), ours,
-	       bench_series_median(&s[BENCH_PEER_HOOKS][2]) / ours);
+	       tcptop_bench_series_median(&s[BENCH_PEER_HOOKS][2]), ours,
+	       tcptop_bench_series_median(&s[BENCH_PEER_HOOKS][2]) / ours);
 	for (h = 0; h <= BENCH_PEER_HOOKS; h++)
 		for (k = 0; k < 4; k++)
-			bench_series_free(&s[h][k]);
+			tcptop_bench_series_free(&s[h][k]);
 }
 
 /* Ground truth of one ping-pong against one drain: both sockets exact. */
-static int bench_check_pingpong(struct tcptop_tracer *tr, struct tcptop_table *t,
-				const struct bench_pingpong *pp, uint64_t *drops)
+static int tcptop_bench_check_pingpong(struct tcptop_tracer *tr, struct tcptop_table *t,
+				       const struct tcptop_bench_pingpong *pp, uint64_t *drops)
 {
-	const struct { pid_t pid; uint16_t port; const char *who; } side[2] = {
+	const struct {
+		pid_t pid;
+		uint16_t port;
+		const char *who;
+	} side[2] = {
 		{ pp->client_pid, pp->client_port, "client" },
 		{ pp->server_pid, pp->server_port, "server" },
 	};
@@ -179,54 +188,58 @@ static int bench_check_pingpong(struct tcptop_tracer *tr, struct tcptop_table *t
 		return err;
 	*drops += st.dropped_events;
 	for (i = 0; i < 2; i++) {
-		bench_table_sum(t, (uint32_t)side[i].pid, side[i].port, &tx, &rx, &n);
+		tcptop_bench_table_sum(t, (uint32_t)side[i].pid, side[i].port, &tx, &rx, &n);
 		if (tx == (uint64_t)pp->msgs && rx == (uint64_t)pp->msgs)
 			exact++;
 		else
-			fprintf(stderr, "%s socket: tx %llu rx %llu, truth %ld each way\n", side[i].who,
-				(unsigned long long)tx, (unsigned long long)rx, pp->msgs);
+			fprintf(stderr, "%s socket: tx %llu rx %llu, truth %ld each way\n",
+				side[i].who, (unsigned long long)tx, (unsigned long long)rx,
+				pp->msgs);
 	}
 	return exact;
 }
 
 /* Run tiny ping-pongs until every program has counted something. */
-static int bench_wait_counting(struct bench_hookset *hs, struct bench_peer_meter *pm)
+static int tcptop_bench_wait_counting(struct tcptop_bench_hookset *hs,
+				      struct tcptop_bench_peer_meter *pm)
 {
-	struct bench_pingpong pp;
+	struct tcptop_bench_pingpong pp;
 	int tries, err;
 
 	for (tries = 0; tries < 300; tries++) {
-		if ((err = bench_hookset_snapshot(hs, pm, -1)))
+		if ((err = tcptop_bench_hookset_snapshot(hs, pm, -1)))
 			return err;
-		if ((err = bench_pingpong_run(10, &pp)))
+		if ((err = tcptop_bench_pingpong_run(10, &pp)))
 			return err;
-		if ((err = bench_hookset_snapshot(hs, pm, 0)))
+		if ((err = tcptop_bench_hookset_snapshot(hs, pm, 0)))
 			return err;
-		if (bench_hookset_all_counted(hs, pm, 0))
+		if (tcptop_bench_hookset_all_counted(hs, pm, 0))
 			return 0;
-		bench_sleep_ms(100);
+		tcptop_bench_sleep_ms(100);
 	}
 	return -ETIMEDOUT;
 }
 
-static int bench_event_mode(enum tcptop_probe probe, const struct bench_event_opts *o)
+static int tcptop_bench_event_mode(enum tcptop_probe probe, const struct tcptop_bench_event_opts *o)
 {
-	struct bench_log_ctx logctx = { "" };
-	struct tcptop_opts topts = { .probe = probe, .log = bench_event_log, .log_ctx = &logctx };
+	struct tcptop_bench_log_ctx logctx = { "" };
+	struct tcptop_opts topts = { .probe = probe,
+				     .log = tcptop_bench_event_log,
+				     .log_ctx = &logctx };
 	struct tcptop_drain_stats st;
-	struct bench_hookset hs;
-	struct bench_peer_meter pm;
-	struct bench_peer peer = { 0 };
+	struct tcptop_bench_hookset hs;
+	struct tcptop_bench_peer_meter pm;
+	struct tcptop_bench_peer peer = { 0 };
 	struct tcptop_tracer *tr = NULL;
 	struct tcptop_table *t = NULL;
-	struct bench_pingpong pp;
+	struct tcptop_bench_pingpong pp;
 	uint64_t drops = 0;
 	double per_event = NAN;
 	int err, r, exact = 0;
 
 	memset(&pm, 0, sizeof(pm));
 	printf("\n### %s mode\n", tcptop_probe_name(probe));
-	err = bench_hookset_init(&hs);
+	err = tcptop_bench_hookset_init(&hs);
 	if (err)
 		return err;
 	/*
@@ -240,25 +253,26 @@ static int bench_event_mode(enum tcptop_probe probe, const struct bench_event_op
 		err = 0;
 		goto cleanup;
 	}
-	err = bench_hookset_discover(&hs);
+	err = tcptop_bench_hookset_discover(&hs);
 	tcptop_tracer_close(tr);
 	tr = NULL;
 	if (err)
 		goto cleanup;
-	if ((err = bench_hookset_load_empty(&hs, 0, o->peer)) ||
-	    (err = tcptop_tracer_open(&topts, &tr)) || (err = bench_hookset_bind_ours(&hs)) ||
-	    (err = bench_hookset_load_empty(&hs, 1, false)))
+	if ((err = tcptop_bench_hookset_load_empty(&hs, 0, o->peer)) ||
+	    (err = tcptop_tracer_open(&topts, &tr)) ||
+	    (err = tcptop_bench_hookset_bind_ours(&hs)) ||
+	    (err = tcptop_bench_hookset_load_empty(&hs, 1, false)))
 		goto cleanup;
 	if (o->peer) {
-		err = bench_peer_start(&peer);
+		err = tcptop_bench_peer_start(&peer);
 		if (err) {
 			printf("\nbpftrace peer not run: %s\n",
 			       err == -ENOENT ? "bpftrace is not installed" : strerror(-err));
-		} else if ((err = bench_peer_meter_init(&pm, &hs, &peer))) {
+		} else if ((err = tcptop_bench_peer_meter_init(&pm, &hs, &peer))) {
 			goto cleanup;
 		}
 	}
-	if ((err = tcptop_table_new(&t)) || (err = bench_wait_counting(&hs, &pm)))
+	if ((err = tcptop_table_new(&t)) || (err = tcptop_bench_wait_counting(&hs, &pm)))
 		goto cleanup;
 
 	printf("\n%d rounds of %ld ping-pong round trips (1-byte messages, 127.0.0.1, one "
@@ -269,27 +283,28 @@ static int bench_event_mode(enum tcptop_probe probe, const struct bench_event_op
 	if ((err = tcptop_tracer_drain(tr, t, &st)))
 		goto cleanup;
 	for (r = 0; r < o->rounds; r++) {
-		if ((err = bench_hookset_snapshot(&hs, &pm, -1)))
+		if ((err = tcptop_bench_hookset_snapshot(&hs, &pm, -1)))
 			goto cleanup;
-		err = bench_pingpong_run(o->msgs, &pp);
+		err = tcptop_bench_pingpong_run(o->msgs, &pp);
 		if (!err)
-			err = bench_hookset_snapshot(&hs, &pm, r);
+			err = tcptop_bench_hookset_snapshot(&hs, &pm, r);
 		if (err)
 			goto cleanup;
-		bench_hookset_print_round(&hs, &pm, r);
-		err = bench_check_pingpong(tr, t, &pp, &drops);
+		tcptop_bench_hookset_print_round(&hs, &pm, r);
+		err = tcptop_bench_check_pingpong(tr, t, &pp, &drops);
 		if (err < 0)
 			goto cleanup;
 		exact += err;
 		err = 0;
 	}
-	bench_report_ours(&hs, o->rounds, &per_event);
+	tcptop_bench_report_ours(&hs, o->rounds, &per_event);
 	if (pm.used)
-		bench_report_peer(&pm, o->rounds, per_event);
+		tcptop_bench_report_peer(&pm, o->rounds, per_event);
 	printf("\nCells: median [min, max] over %d rounds.  \"Above empty\" is taken per round "
 	       "against the mean of two empty programs on the same hook, attached before and "
 	       "after ours.  Per TCP event = (all of our run time above empty) / (runs of the "
-	       "send and receive hooks).\n", o->rounds);
+	       "send and receive hooks).\n",
+	       o->rounds);
 	printf("\nExactness: %d of %d ping-pong sockets counted exactly (tx and rx), %llu events dropped.\n",
 	       exact, 2 * o->rounds, (unsigned long long)drops);
 	if (probe == TCPTOP_PROBE_TRACEPOINT)
@@ -299,18 +314,19 @@ static int bench_event_mode(enum tcptop_probe probe, const struct bench_event_op
 		err = -EPROTO;
 
 cleanup:
-	bench_peer_stop(&peer);
+	tcptop_bench_peer_stop(&peer);
 	tcptop_table_free(t);
-	bench_hookset_unload_empty(&hs, 1);
+	tcptop_bench_hookset_unload_empty(&hs, 1);
 	tcptop_tracer_close(tr);
-	bench_hookset_unload_empty(&hs, 0);
-	bench_hookset_free(&hs);
+	tcptop_bench_hookset_unload_empty(&hs, 0);
+	tcptop_bench_hookset_free(&hs);
 	return err;
 }
 
-static void bench_event_usage(FILE *f)
+static void tcptop_bench_event_usage(FILE *f)
 {
-	fprintf(f, "usage: tcptop-bench-event [--msgs N] [--rounds N] [--no-peer] [--mode tracepoint|fentry|kprobe]\n");
+	fprintf(f,
+		"usage: tcptop-bench-event [--msgs N] [--rounds N] [--no-peer] [--mode tracepoint|fentry|kprobe]\n");
 }
 
 int main(int argc, char **argv)
@@ -324,9 +340,11 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const enum tcptop_probe modes[] = {
-		TCPTOP_PROBE_TRACEPOINT, TCPTOP_PROBE_FENTRY, TCPTOP_PROBE_KPROBE,
+		TCPTOP_PROBE_TRACEPOINT,
+		TCPTOP_PROBE_FENTRY,
+		TCPTOP_PROBE_KPROBE,
 	};
-	struct bench_event_opts o = { .msgs = 200000, .rounds = 5, .peer = true };
+	struct tcptop_bench_event_opts o = { .msgs = 200000, .rounds = 5, .peer = true };
 	struct tcptop_opts probe_check = { .probe = TCPTOP_PROBE_AUTO };
 	enum tcptop_probe only = TCPTOP_PROBE_AUTO;
 	struct tcptop_tracer *tr = NULL;
@@ -348,16 +366,17 @@ int main(int argc, char **argv)
 			o.only_mode = optarg;
 			break;
 		case 'h':
-			bench_event_usage(stdout);
+			tcptop_bench_event_usage(stdout);
 			return 0;
 		default:
-			bench_event_usage(stderr);
+			tcptop_bench_event_usage(stderr);
 			return 2;
 		}
 	}
 	if (optind != argc || o.msgs <= 0 || o.rounds <= 0 || o.rounds > BENCH_MAX_ROUNDS ||
-	    (o.only_mode && (tcptop_probe_parse(o.only_mode, &only) || only == TCPTOP_PROBE_AUTO))) {
-		bench_event_usage(stderr);
+	    (o.only_mode &&
+	     (tcptop_probe_parse(o.only_mode, &only) || only == TCPTOP_PROBE_AUTO))) {
+		tcptop_bench_event_usage(stderr);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -366,11 +385,14 @@ int main(int argc, char **argv)
 	/* Nothing to measure where no mode loads at all. */
 	if (tcptop_tracer_open(&probe_check, &tr)) {
 		fprintf(stderr, "tcptop-bench-event: cannot load tcptop's BPF programs here\n");
-		return bench_exit_no_bpf();
+		return tcptop_bench_exit_no_bpf();
 	}
 	tcptop_tracer_close(tr);
 
-	/* The same switch as kernel.bpf_stats_enabled=1, undone by the kernel when the fd closes. */
+	/*
+	 * The same switch as kernel.bpf_stats_enabled=1, which the kernel undoes
+	 * when the fd closes, even if we crash.
+	 */
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (stats_fd < 0) {
 		fprintf(stderr, "tcptop-bench-event: cannot enable BPF run-time statistics: %s\n",
@@ -380,7 +402,7 @@ int main(int argc, char **argv)
 	printf("## Per-event in-kernel cost\n");
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]) && !err; i++)
 		if (only == TCPTOP_PROBE_AUTO || modes[i] == only)
-			err = bench_event_mode(modes[i], &o);
+			err = tcptop_bench_event_mode(modes[i], &o);
 	close(stats_fd);
 	if (err) {
 		fprintf(stderr, "tcptop-bench-event: %s\n",

@@ -24,13 +24,14 @@
 /* fds a worker needs besides its sockets: stdio, pipes, the listener. */
 #define BENCH_WORKER_SPARE_FDS 64
 
-struct bench_conns {
+struct tcptop_bench_conns {
 	int *client;
 	int *server;
 	long n;
 };
 
-static int bench_conns_open(struct bench_conns *c, long conns, int index, uint16_t *port)
+static int tcptop_bench_conns_open(struct tcptop_bench_conns *c, long conns, int index,
+				   uint16_t *port)
 {
 	char src[32];
 	long i, batch;
@@ -41,14 +42,14 @@ static int bench_conns_open(struct bench_conns *c, long conns, int index, uint16
 	if (!c->client || !c->server)
 		return -ENOMEM;
 	*port = 0;
-	lfd = bench_listen("127.0.0.1", port, BENCH_CONNECT_BATCH * 2);
+	lfd = tcptop_bench_listen("127.0.0.1", port, BENCH_CONNECT_BATCH * 2);
 	if (lfd < 0)
 		return lfd;
 	snprintf(src, sizeof(src), "127.0.%d.%d", (10 + index) / 256, (10 + index) % 256);
 	while (c->n < conns && !err) {
 		batch = conns - c->n < BENCH_CONNECT_BATCH ? conns - c->n : BENCH_CONNECT_BATCH;
 		for (i = 0; i < batch && !err; i++) {
-			fd = bench_connect(src, "127.0.0.1", *port);
+			fd = tcptop_bench_connect(src, "127.0.0.1", *port);
 			if (fd < 0)
 				err = fd;
 			else
@@ -69,39 +70,39 @@ static int bench_conns_open(struct bench_conns *c, long conns, int index, uint16
 	return err;
 }
 
-static int bench_conns_round(struct bench_conns *c)
+static int tcptop_bench_conns_round(struct tcptop_bench_conns *c)
 {
 	long i;
 	int err = 0;
 
 	for (i = 0; i < c->n && !err; i++)
-		err = bench_xfer1(c->client[i], false);
+		err = tcptop_bench_xfer1(c->client[i], false);
 	for (i = 0; i < c->n && !err; i++) {
-		err = bench_xfer1(c->server[i], true);
+		err = tcptop_bench_xfer1(c->server[i], true);
 		if (!err)
-			err = bench_xfer1(c->server[i], false);
+			err = tcptop_bench_xfer1(c->server[i], false);
 	}
 	for (i = 0; i < c->n && !err; i++)
-		err = bench_xfer1(c->client[i], true);
+		err = tcptop_bench_xfer1(c->client[i], true);
 	return err;
 }
 
-struct bench_worker_reply {
+struct tcptop_bench_worker_reply {
 	int err;
 	uint16_t port;
 };
 
-static void bench_worker_main(long conns, int index, int cmd_fd, int reply_fd)
+static void tcptop_bench_worker_main(long conns, int index, int cmd_fd, int reply_fd)
 {
-	struct bench_worker_reply rep = { 0 };
-	struct bench_conns c = { 0 };
+	struct tcptop_bench_worker_reply rep = { 0 };
+	struct tcptop_bench_conns c = { 0 };
 	char cmd;
 
-	rep.err = bench_conns_open(&c, conns, index, &rep.port);
+	rep.err = tcptop_bench_conns_open(&c, conns, index, &rep.port);
 	if (write(reply_fd, &rep, sizeof(rep)) != sizeof(rep) || rep.err)
 		_exit(1);
 	while (read(cmd_fd, &cmd, 1) == 1 && cmd == 'r') {
-		rep.err = bench_conns_round(&c);
+		rep.err = tcptop_bench_conns_round(&c);
 		if (write(reply_fd, &rep, sizeof(rep)) != sizeof(rep))
 			_exit(1);
 	}
@@ -109,9 +110,9 @@ static void bench_worker_main(long conns, int index, int cmd_fd, int reply_fd)
 	_exit(0);
 }
 
-static int bench_worker_wait(struct bench_worker *w)
+static int tcptop_bench_worker_wait(struct tcptop_bench_worker *w)
 {
-	struct bench_worker_reply rep;
+	struct tcptop_bench_worker_reply rep;
 	ssize_t n;
 
 	do
@@ -123,7 +124,7 @@ static int bench_worker_wait(struct bench_worker *w)
 	return rep.err;
 }
 
-static int bench_worker_start(struct bench_worker *w, long conns, int index)
+static int tcptop_bench_worker_start(struct tcptop_bench_worker *w, long conns, int index)
 {
 	int cmd[2], reply[2], err;
 
@@ -140,7 +141,7 @@ static int bench_worker_start(struct bench_worker *w, long conns, int index)
 	if (w->pid == 0) {
 		close(cmd[1]);
 		close(reply[0]);
-		bench_worker_main(conns, index, cmd[0], reply[1]);
+		tcptop_bench_worker_main(conns, index, cmd[0], reply[1]);
 	}
 	err = w->pid < 0 ? -errno : 0;
 	close(cmd[0]);
@@ -157,7 +158,7 @@ static int bench_worker_start(struct bench_worker *w, long conns, int index)
 }
 
 /* Connections one worker can hold: its sockets must fit under RLIMIT_NOFILE. */
-static long bench_conns_per_worker(void)
+static long tcptop_bench_conns_per_worker(void)
 {
 	struct rlimit rl;
 	rlim_t want = 2 * BENCH_MAX_CONNS_PER_WORKER + BENCH_WORKER_SPARE_FDS;
@@ -182,9 +183,9 @@ static long bench_conns_per_worker(void)
 				   : (long)(rl.rlim_cur - BENCH_WORKER_SPARE_FDS) / 2;
 }
 
-int bench_holder_start(long conns, struct bench_holder *h)
+int tcptop_bench_holder_start(long conns, struct tcptop_bench_holder *h)
 {
-	long per = bench_conns_per_worker(), left = conns;
+	long per = tcptop_bench_conns_per_worker(), left = conns;
 	int i, err = 0;
 
 	memset(h, 0, sizeof(*h));
@@ -195,7 +196,7 @@ int bench_holder_start(long conns, struct bench_holder *h)
 	if (!h->w)
 		return -ENOMEM;
 	for (i = 0; left > 0 && !err; i++) {
-		err = bench_worker_start(&h->w[i], left < per ? left : per, i);
+		err = tcptop_bench_worker_start(&h->w[i], left < per ? left : per, i);
 		if (!err) {
 			left -= h->w[i].conns;
 			h->nworkers++;
@@ -203,17 +204,17 @@ int bench_holder_start(long conns, struct bench_holder *h)
 	}
 	/* The workers connect in parallel; collect their answers. */
 	for (i = 0; i < h->nworkers; i++) {
-		int e = bench_worker_wait(&h->w[i]);
+		int e = tcptop_bench_worker_wait(&h->w[i]);
 
 		if (e && !err)
 			err = e;
 	}
 	if (err)
-		bench_holder_stop(h);
+		tcptop_bench_holder_stop(h);
 	return err;
 }
 
-int bench_holder_round(struct bench_holder *h)
+int tcptop_bench_holder_round(struct tcptop_bench_holder *h)
 {
 	int i, err = 0;
 
@@ -221,7 +222,7 @@ int bench_holder_round(struct bench_holder *h)
 		if (write(h->w[i].cmd_fd, "r", 1) != 1)
 			err = -EPIPE;
 	for (i = 0; i < h->nworkers; i++) {
-		int e = bench_worker_wait(&h->w[i]);
+		int e = tcptop_bench_worker_wait(&h->w[i]);
 
 		if (e && !err)
 			err = e;
@@ -229,7 +230,7 @@ int bench_holder_round(struct bench_holder *h)
 	return err;
 }
 
-void bench_holder_stop(struct bench_holder *h)
+void tcptop_bench_holder_stop(struct tcptop_bench_holder *h)
 {
 	int i, status;
 

@@ -15,28 +15,28 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct bench_worker {
+struct tcptop_bench_worker {
 	pid_t pid;
-	int cmd_fd;		/* we write commands */
-	int reply_fd;		/* the worker answers */
+	int cmd_fd;   /* we write commands */
+	int reply_fd; /* the worker answers */
 	long conns;
-	uint16_t port;		/* its listening port */
+	uint16_t port; /* its listening port */
 };
 
-struct bench_holder {
+struct tcptop_bench_holder {
 	long conns;
 	int nworkers;
-	struct bench_worker *w;
+	struct tcptop_bench_worker *w;
 };
 
 /* Open conns connections (2 * conns sockets); returns once all are connected. */
-int bench_holder_start(long conns, struct bench_holder *h);
+int tcptop_bench_holder_start(long conns, struct tcptop_bench_holder *h);
 /*
  * Every connection moves one byte each way: client to server, then back.
  * On return each of the 2 * conns sockets has sent 1 byte and received 1.
  */
-int bench_holder_round(struct bench_holder *h);
+int tcptop_bench_holder_round(struct tcptop_bench_holder *h);
 /* Tell the workers to exit, and reap them. */
-void bench_holder_stop(struct bench_holder *h);
+void tcptop_bench_holder_stop(struct tcptop_bench_holder *h);
 
 #endif

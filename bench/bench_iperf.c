@@ -19,7 +19,7 @@
 #define BENCH_IPERF_WAIT_MS 10000
 
 /* Is something listening on 127.0.0.1:port?  (Connecting would start an iperf3 test.) */
-static bool bench_listening(uint16_t port)
+static bool tcptop_bench_listening(uint16_t port)
 {
 	char line[256], want[32];
 	bool found = false;
@@ -35,12 +35,13 @@ static bool bench_listening(uint16_t port)
 	return found;
 }
 
-static pid_t bench_spawn(char *const argv[], const char *out_path)
+static pid_t tcptop_bench_spawn(char *const argv[], const char *out_path)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		int fd = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int fd =
+			open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		int null = open("/dev/null", O_RDWR);
 
 		if (fd >= 0)
@@ -55,7 +56,7 @@ static pid_t bench_spawn(char *const argv[], const char *out_path)
 	return pid;
 }
 
-int bench_iperf_server_start(struct bench_iperf_server *s)
+int tcptop_bench_iperf_server_start(struct tcptop_bench_iperf_server *s)
 {
 	char port[16];
 	char *argv[] = { "iperf3", "-s", "-B", "127.0.0.1", "-p", port, NULL };
@@ -63,12 +64,12 @@ int bench_iperf_server_start(struct bench_iperf_server *s)
 
 	memset(s, 0, sizeof(*s));
 	/* A port nobody uses right now: the kernel's pick for a throwaway listener. */
-	lfd = bench_listen("127.0.0.1", &s->port, 1);
+	lfd = tcptop_bench_listen("127.0.0.1", &s->port, 1);
 	if (lfd < 0)
 		return lfd;
 	close(lfd);
 	snprintf(port, sizeof(port), "%u", s->port);
-	s->pid = bench_spawn(argv, NULL);
+	s->pid = tcptop_bench_spawn(argv, NULL);
 	if (s->pid < 0)
 		return -errno;
 	for (waited = 0; waited < BENCH_IPERF_WAIT_MS; waited += 20) {
@@ -76,15 +77,15 @@ int bench_iperf_server_start(struct bench_iperf_server *s)
 			s->pid = 0;
 			return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOENT : -EIO;
 		}
-		if (bench_listening(s->port))
+		if (tcptop_bench_listening(s->port))
 			return 0;
-		bench_sleep_ms(20);
+		tcptop_bench_sleep_ms(20);
 	}
-	bench_iperf_server_stop(s);
+	tcptop_bench_iperf_server_stop(s);
 	return -ETIMEDOUT;
 }
 
-void bench_iperf_server_stop(struct bench_iperf_server *s)
+void tcptop_bench_iperf_server_stop(struct tcptop_bench_iperf_server *s)
 {
 	int status;
 
@@ -96,7 +97,7 @@ void bench_iperf_server_stop(struct bench_iperf_server *s)
 }
 
 /* The number after key, searched from the first occurrence of section (NULL: anywhere). */
-static int bench_json_num(const char *doc, const char *section, const char *key, double *out)
+static int tcptop_bench_json_num(const char *doc, const char *section, const char *key, double *out)
 {
 	const char *p = section ? strstr(doc, section) : doc;
 
@@ -106,7 +107,7 @@ static int bench_json_num(const char *doc, const char *section, const char *key,
 	return 0;
 }
 
-static int bench_iperf_parse(const char *path, struct bench_iperf_run *r)
+static int tcptop_bench_iperf_parse(const char *path, struct tcptop_bench_iperf_run *r)
 {
 	char *doc;
 	struct stat st;
@@ -124,13 +125,13 @@ static int bench_iperf_parse(const char *path, struct bench_iperf_run *r)
 	n = fread(doc, 1, (size_t)st.st_size, f);
 	doc[n] = '\0';
 	fclose(f);
-	err = bench_json_num(doc, "\"connected\":", "\"local_port\":", &port);
+	err = tcptop_bench_json_num(doc, "\"connected\":", "\"local_port\":", &port);
 	if (!err)
-		err = bench_json_num(doc, "\"sum_sent\":", "\"bytes\":", &sent);
+		err = tcptop_bench_json_num(doc, "\"sum_sent\":", "\"bytes\":", &sent);
 	if (!err)
-		err = bench_json_num(doc, "\"sum_received\":", "\"bytes\":", &recvd);
+		err = tcptop_bench_json_num(doc, "\"sum_received\":", "\"bytes\":", &recvd);
 	if (!err)
-		err = bench_json_num(doc, "\"sum_received\":", "\"bits_per_second\":", &bps);
+		err = tcptop_bench_json_num(doc, "\"sum_received\":", "\"bits_per_second\":", &bps);
 	if (!err) {
 		r->client_port = (uint16_t)port;
 		r->sent_bytes = (uint64_t)sent;
@@ -141,11 +142,12 @@ static int bench_iperf_parse(const char *path, struct bench_iperf_run *r)
 	return err ? -EPROTO : 0;
 }
 
-int bench_iperf_client(const struct bench_iperf_server *s, int secs, struct bench_iperf_run *r)
+int tcptop_bench_iperf_client(const struct tcptop_bench_iperf_server *s, int secs,
+			      struct tcptop_bench_iperf_run *r)
 {
 	char port[16], time[32], out[] = "/tmp/tcptop-bench-iperf.XXXXXX";
 	char *argv[] = { "iperf3", "-c", "127.0.0.1", "-p", port, "-t", time, "-J", NULL };
-	int64_t server_cpu0 = bench_task_cpu_ns(s->pid);
+	int64_t server_cpu0 = tcptop_bench_task_cpu_ns(s->pid);
 	struct rusage ru;
 	int fd, status, err;
 
@@ -156,7 +158,7 @@ int bench_iperf_client(const struct bench_iperf_server *s, int secs, struct benc
 	close(fd);
 	snprintf(port, sizeof(port), "%u", s->port);
 	snprintf(time, sizeof(time), "%d", secs);
-	r->client_pid = bench_spawn(argv, out);
+	r->client_pid = tcptop_bench_spawn(argv, out);
 	if (r->client_pid < 0) {
 		err = -errno;
 		goto cleanup;
@@ -164,10 +166,11 @@ int bench_iperf_client(const struct bench_iperf_server *s, int secs, struct benc
 	while (wait4(r->client_pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;
 	/* The server is back to waiting for the next test, so its count is complete. */
-	r->cpu_ns = (uint64_t)(bench_task_cpu_ns(s->pid) - server_cpu0) +
+	r->cpu_ns = (uint64_t)(tcptop_bench_task_cpu_ns(s->pid) - server_cpu0) +
 		    (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
 		    (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
-	err = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? bench_iperf_parse(out, r) : -EIO;
+	err = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? tcptop_bench_iperf_parse(out, r)
+							    : -EIO;
 
 cleanup:
 	unlink(out);

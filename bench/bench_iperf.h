@@ -17,24 +17,25 @@
  */
 #define BENCH_IPERF_COOKIE 37
 
-struct bench_iperf_server {
+struct tcptop_bench_iperf_server {
 	pid_t pid;
 	uint16_t port;
 };
 
 /* -ENOENT when iperf3 is not installed. */
-int bench_iperf_server_start(struct bench_iperf_server *s);
-void bench_iperf_server_stop(struct bench_iperf_server *s);
+int tcptop_bench_iperf_server_start(struct tcptop_bench_iperf_server *s);
+void tcptop_bench_iperf_server_stop(struct tcptop_bench_iperf_server *s);
 
-struct bench_iperf_run {
+struct tcptop_bench_iperf_run {
 	pid_t client_pid;
-	uint16_t client_port;		/* local port of the client's data socket */
-	uint64_t sent_bytes;		/* by the client's data socket */
-	uint64_t received_bytes;	/* by the server's data socket */
+	uint16_t client_port;	 /* local port of the client's data socket */
+	uint64_t sent_bytes;	 /* by the client's data socket */
+	uint64_t received_bytes; /* by the server's data socket */
 	double received_bps;
-	uint64_t cpu_ns;		/* CPU time of client and server over the run */
+	uint64_t cpu_ns; /* CPU time of client and server over the run */
 };
 
-int bench_iperf_client(const struct bench_iperf_server *s, int secs, struct bench_iperf_run *r);
+int tcptop_bench_iperf_client(const struct tcptop_bench_iperf_server *s, int secs,
+			      struct tcptop_bench_iperf_run *r);
 
 #endif

@@ -16,7 +16,7 @@
 #include "bench_net.h"
 #include "bench_util.h"
 
-int bench_listen(const char *addr, uint16_t *port, int backlog)
+int tcptop_bench_listen(const char *addr, uint16_t *port, int backlog)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(*port) };
 	socklen_t len = sizeof(sin);
@@ -38,7 +38,7 @@ int bench_listen(const char *addr, uint16_t *port, int backlog)
 	return fd;
 }
 
-int bench_connect(const char *src, const char *dst, uint16_t port)
+int tcptop_bench_connect(const char *src, const char *dst, uint16_t port)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
 	struct sockaddr_in from = { .sin_family = AF_INET };
@@ -71,7 +71,7 @@ int bench_connect(const char *src, const char *dst, uint16_t port)
 	return fd;
 }
 
-uint16_t bench_local_port(int fd)
+uint16_t tcptop_bench_local_port(int fd)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
@@ -81,7 +81,7 @@ uint16_t bench_local_port(int fd)
 	return ntohs(sin.sin_port);
 }
 
-int bench_xfer1(int fd, bool rx)
+int tcptop_bench_xfer1(int fd, bool rx)
 {
 	char c = 'x';
 	ssize_t n;
@@ -92,7 +92,7 @@ int bench_xfer1(int fd, bool rx)
 	return n == 1 ? 0 : (n < 0 ? -errno : -EPIPE);
 }
 
-static void bench_echo_server(int lfd)
+static void tcptop_bench_echo_server(int lfd)
 {
 	int fd = accept(lfd, NULL, NULL), one = 1;
 	char c;
@@ -107,7 +107,7 @@ static void bench_echo_server(int lfd)
 	_exit(0);
 }
 
-int bench_pingpong_run(long msgs, struct bench_pingpong *r)
+int tcptop_bench_pingpong_run(long msgs, struct tcptop_bench_pingpong *r)
 {
 	uint16_t port = 0;
 	int64_t server_cpu0;
@@ -117,7 +117,7 @@ int bench_pingpong_run(long msgs, struct bench_pingpong *r)
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
-	lfd = bench_listen("127.0.0.1", &port, 8);
+	lfd = tcptop_bench_listen("127.0.0.1", &port, 8);
 	if (lfd < 0)
 		return lfd;
 	pid = fork();
@@ -127,8 +127,8 @@ int bench_pingpong_run(long msgs, struct bench_pingpong *r)
 		return err;
 	}
 	if (pid == 0)
-		bench_echo_server(lfd);
-	fd = bench_connect(NULL, "127.0.0.1", port);
+		tcptop_bench_echo_server(lfd);
+	fd = tcptop_bench_connect(NULL, "127.0.0.1", port);
 	close(lfd);
 	if (fd < 0) {
 		err = fd;
@@ -138,19 +138,20 @@ int bench_pingpong_run(long msgs, struct bench_pingpong *r)
 	r->msgs = msgs;
 	r->client_pid = getpid();
 	r->server_pid = pid;
-	r->client_port = bench_local_port(fd);
+	r->client_port = tcptop_bench_local_port(fd);
 	r->server_port = port;
-	server_cpu0 = bench_task_cpu_ns(pid);
-	cpu0 = bench_cpu_now_ns();
-	t0 = bench_now_ns();
+	server_cpu0 = tcptop_bench_task_cpu_ns(pid);
+	cpu0 = tcptop_bench_cpu_now_ns();
+	t0 = tcptop_bench_now_ns();
 	for (i = 0; i < msgs && !err; i++) {
-		err = bench_xfer1(fd, false);
+		err = tcptop_bench_xfer1(fd, false);
 		if (!err)
-			err = bench_xfer1(fd, true);
+			err = tcptop_bench_xfer1(fd, true);
 	}
-	r->elapsed_ns = bench_now_ns() - t0;
+	r->elapsed_ns = tcptop_bench_now_ns() - t0;
 	/* The server is still blocked in read(): its count is complete. */
-	r->cpu_ns = bench_cpu_now_ns() - cpu0 + (uint64_t)(bench_task_cpu_ns(pid) - server_cpu0);
+	r->cpu_ns = tcptop_bench_cpu_now_ns() - cpu0 +
+		    (uint64_t)(tcptop_bench_task_cpu_ns(pid) - server_cpu0);
 	close(fd);
 
 cleanup:

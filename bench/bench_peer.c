@@ -11,7 +11,7 @@
 
 #define BENCH_PEER_WAIT_MS 60000
 
-static void bench_peer_exec(void)
+static void tcptop_bench_peer_exec(void)
 {
 	int null = open("/dev/null", O_RDWR);
 
@@ -24,9 +24,9 @@ static void bench_peer_exec(void)
 	_exit(127);
 }
 
-int bench_peer_start(struct bench_peer *p)
+int tcptop_bench_peer_start(struct tcptop_bench_peer *p)
 {
-	struct bench_prog progs[8];
+	struct tcptop_bench_prog progs[8];
 	int status, n, i, waited;
 
 	memset(p, 0, sizeof(*p));
@@ -34,13 +34,13 @@ int bench_peer_start(struct bench_peer *p)
 	if (p->pid < 0)
 		return -errno;
 	if (p->pid == 0)
-		bench_peer_exec();
+		tcptop_bench_peer_exec();
 	for (waited = 0; waited < BENCH_PEER_WAIT_MS; waited += 50) {
 		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
 			p->pid = 0;
 			return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -ENOENT : -EIO;
 		}
-		if (bench_progs_of_pid(p->pid, "sock_", progs, 8, &n) == 0 && n >= 2) {
+		if (tcptop_bench_progs_of_pid(p->pid, "sock_", progs, 8, &n) == 0 && n >= 2) {
 			for (i = 0; i < n; i++) {
 				if (strncmp(progs[i].name, "sock_send", 9) == 0)
 					p->send = progs[i];
@@ -50,13 +50,13 @@ int bench_peer_start(struct bench_peer *p)
 			if (p->send.id && p->recv.id)
 				return 0;
 		}
-		bench_sleep_ms(50);
+		tcptop_bench_sleep_ms(50);
 	}
-	bench_peer_stop(p);
+	tcptop_bench_peer_stop(p);
 	return -ETIMEDOUT;
 }
 
-void bench_peer_stop(struct bench_peer *p)
+void tcptop_bench_peer_stop(struct tcptop_bench_peer *p)
 {
 	int status, waited;
 
@@ -68,7 +68,7 @@ void bench_peer_stop(struct bench_peer *p)
 			p->pid = 0;
 			return;
 		}
-		bench_sleep_ms(50);
+		tcptop_bench_sleep_ms(50);
 	}
 	kill(p->pid, SIGKILL);
 	waitpid(p->pid, &status, 0);

@@ -11,24 +11,24 @@
 #include "bench_util.h"
 
 /* The same work as tcptop: TCP only, return values only, no peeks, per pid/comm/socket. */
-#define BENCH_PEER_SCRIPT \
-	"tracepoint:sock:sock_send_length /args->protocol == 6 && args->ret > 0/ " \
-	"{ @tx[pid, comm, args->sk] = sum(args->ret); } " \
+#define BENCH_PEER_SCRIPT                                                            \
+	"tracepoint:sock:sock_send_length /args->protocol == 6 && args->ret > 0/ "   \
+	"{ @tx[pid, comm, args->sk] = sum(args->ret); } "                            \
 	"tracepoint:sock:sock_recv_length /args->protocol == 6 && args->ret > 0 && " \
 	"(args->flags & 0x2002) == 0/ { @rx[pid, comm, args->sk] = sum(args->ret); }"
 
-struct bench_peer {
+struct tcptop_bench_peer {
 	pid_t pid;
-	struct bench_prog send;
-	struct bench_prog recv;
+	struct tcptop_bench_prog send;
+	struct tcptop_bench_prog recv;
 };
 
 /*
  * Start bpftrace and return once both its programs are loaded.  -ENOENT
  * when bpftrace is not installed, -ETIMEDOUT when it never loaded.
  */
-int bench_peer_start(struct bench_peer *p);
+int tcptop_bench_peer_start(struct tcptop_bench_peer *p);
 /* Interrupt bpftrace (it prints its maps to /dev/null) and reap it. */
-void bench_peer_stop(struct bench_peer *p);
+void tcptop_bench_peer_stop(struct tcptop_bench_peer *p);
 
 #endif

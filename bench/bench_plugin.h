@@ -10,23 +10,24 @@
 
 #include <stdint.h>
 
-struct bench_plugin_tally {
-	uint64_t dispatches;		/* plugin_dispatch_values calls */
+struct tcptop_bench_plugin_tally {
+	uint64_t dispatches; /* plugin_dispatch_values calls */
 	uint64_t values;
-	uint64_t rx;			/* sum of tcptop_bytes rx of the watched processes */
+	uint64_t rx; /* sum of tcptop_bytes rx of the watched processes */
 	uint64_t tx;
-	uint64_t units;			/* tcptop_bytes units of the watched processes */
+	uint64_t units; /* tcptop_bytes units of the watched processes */
 };
 
 /* dlopen so_path, register, configure MaxFlows max_flows, init (loads BPF). */
-int bench_plugin_load(const char *so_path, uint32_t max_flows);
+int tcptop_bench_plugin_load(const char *so_path, uint32_t max_flows);
 /*
  * One read callback.  The tally counts this read's dispatches; rx/tx sum the
  * running totals dispatched for the units ("<comm>-<pid>") of the npids
  * processes in pids.
  */
-int bench_plugin_read(const uint32_t *pids, int npids, struct bench_plugin_tally *tally);
+int tcptop_bench_plugin_read(const uint32_t *pids, int npids,
+			     struct tcptop_bench_plugin_tally *tally);
 /* shutdown callback, dlclose. */
-void bench_plugin_unload(void);
+void tcptop_bench_plugin_unload(void);
 
 #endif

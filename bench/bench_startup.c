@@ -17,43 +17,46 @@
 
 #define BENCH_STARTUP_TARGET_MS 150.0
 
-struct bench_log_ctx {
+struct tcptop_bench_log_ctx {
 	char last_error[512];
 };
 
-static void bench_startup_log(enum tcptop_log_level level, const char *msg, void *ctx)
+static void tcptop_bench_startup_log(enum tcptop_log_level level, const char *msg, void *ctx)
 {
-	struct bench_log_ctx *c = ctx;
+	struct tcptop_bench_log_ctx *c = ctx;
 
 	if (level == TCPTOP_LOG_ERROR)
 		snprintf(c->last_error, sizeof(c->last_error), "%s", msg);
 }
 
-static void bench_row(const char *what, const struct bench_series *s, const char *extra)
+static void tcptop_bench_row(const char *what, const struct tcptop_bench_series *s,
+			     const char *extra)
 {
-	printf("| %s | %.1f [%.1f, %.1f] | %s |\n", what, bench_series_median(s),
-	       bench_series_min(s), bench_series_max(s), extra);
+	printf("| %s | %.1f [%.1f, %.1f] | %s |\n", what, tcptop_bench_series_median(s),
+	       tcptop_bench_series_min(s), tcptop_bench_series_max(s), extra);
 }
 
-static void bench_startup_mode(enum tcptop_probe probe, int repeat)
+static void tcptop_bench_startup_mode(enum tcptop_probe probe, int repeat)
 {
-	struct bench_log_ctx logctx = { "" };
-	struct tcptop_opts o = { .probe = probe, .log = bench_startup_log, .log_ctx = &logctx };
-	struct bench_series open_ms = { 0 }, close_ms = { 0 };
+	struct tcptop_bench_log_ctx logctx = { "" };
+	struct tcptop_opts o = { .probe = probe,
+				 .log = tcptop_bench_startup_log,
+				 .log_ctx = &logctx };
+	struct tcptop_bench_series open_ms = { 0 }, close_ms = { 0 };
 	struct tcptop_tracer *tr;
 	char label[64], verdict[64];
 	int i, err = 0;
 
 	for (i = 0; i < repeat; i++) {
-		uint64_t t0 = bench_now_ns(), t1;
+		uint64_t t0 = tcptop_bench_now_ns(), t1;
 
 		err = tcptop_tracer_open(&o, &tr);
-		t1 = bench_now_ns();
+		t1 = tcptop_bench_now_ns();
 		if (err)
 			break;
 		tcptop_tracer_close(tr);
-		bench_series_add(&open_ms, (double)(t1 - t0) / 1e6);
-		bench_series_add(&close_ms, (double)(bench_now_ns() - t1) / 1e6);
+		tcptop_bench_series_add(&open_ms, (double)(t1 - t0) / 1e6);
+		tcptop_bench_series_add(&close_ms, (double)(tcptop_bench_now_ns() - t1) / 1e6);
 	}
 	if (err) {
 		printf("| %s: open | not available: %s | |\n", tcptop_probe_name(probe),
@@ -62,34 +65,36 @@ static void bench_startup_mode(enum tcptop_probe probe, int repeat)
 	}
 	snprintf(label, sizeof(label), "%s: open + load + attach", tcptop_probe_name(probe));
 	snprintf(verdict, sizeof(verdict), "target ≤ %.0f ms: %s", BENCH_STARTUP_TARGET_MS,
-		 bench_series_median(&open_ms) <= BENCH_STARTUP_TARGET_MS ? "met" : "MISSED");
-	bench_row(label, &open_ms, verdict);
+		 tcptop_bench_series_median(&open_ms) <= BENCH_STARTUP_TARGET_MS ? "met"
+										 : "MISSED");
+	tcptop_bench_row(label, &open_ms, verdict);
 	snprintf(label, sizeof(label), "%s: detach + free", tcptop_probe_name(probe));
-	bench_row(label, &close_ms, "");
-	bench_series_free(&open_ms);
-	bench_series_free(&close_ms);
+	tcptop_bench_row(label, &close_ms, "");
+	tcptop_bench_series_free(&open_ms);
+	tcptop_bench_series_free(&close_ms);
 }
 
-static void bench_startup_btf(int repeat)
+static void tcptop_bench_startup_btf(int repeat)
 {
-	struct bench_series ms = { 0 };
+	struct tcptop_bench_series ms = { 0 };
 	int i;
 
 	for (i = 0; i < repeat; i++) {
-		uint64_t t0 = bench_now_ns();
+		uint64_t t0 = tcptop_bench_now_ns();
 		struct btf *btf = btf__load_vmlinux_btf();
 
 		if (!btf)
 			break;
-		bench_series_add(&ms, (double)(bench_now_ns() - t0) / 1e6);
+		tcptop_bench_series_add(&ms, (double)(tcptop_bench_now_ns() - t0) / 1e6);
 		btf__free(btf);
 	}
 	if (ms.n)
-		bench_row("of which: parsing /sys/kernel/btf/vmlinux (libbpf)", &ms, "part of every open");
-	bench_series_free(&ms);
+		tcptop_bench_row("of which: parsing /sys/kernel/btf/vmlinux (libbpf)", &ms,
+				 "part of every open");
+	tcptop_bench_series_free(&ms);
 }
 
-static void bench_startup_usage(FILE *f)
+static void tcptop_bench_startup_usage(FILE *f)
 {
 	fprintf(f, "usage: tcptop-bench-startup [--repeat N]\n");
 }
@@ -102,7 +107,10 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const enum tcptop_probe modes[] = {
-		TCPTOP_PROBE_AUTO, TCPTOP_PROBE_TRACEPOINT, TCPTOP_PROBE_FENTRY, TCPTOP_PROBE_KPROBE,
+		TCPTOP_PROBE_AUTO,
+		TCPTOP_PROBE_TRACEPOINT,
+		TCPTOP_PROBE_FENTRY,
+		TCPTOP_PROBE_KPROBE,
 	};
 	struct tcptop_opts probe = { 0 };
 	struct tcptop_tracer *tr = NULL;
@@ -115,21 +123,21 @@ int main(int argc, char **argv)
 			repeat = atoi(optarg);
 			break;
 		case 'h':
-			bench_startup_usage(stdout);
+			tcptop_bench_startup_usage(stdout);
 			return 0;
 		default:
-			bench_startup_usage(stderr);
+			tcptop_bench_startup_usage(stderr);
 			return 2;
 		}
 	}
 	if (optind != argc || repeat <= 0) {
-		bench_startup_usage(stderr);
+		tcptop_bench_startup_usage(stderr);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (tcptop_tracer_open(&probe, &tr)) {
 		fprintf(stderr, "tcptop-bench-startup: cannot load tcptop's BPF programs here\n");
-		return bench_exit_no_bpf();
+		return tcptop_bench_exit_no_bpf();
 	}
 	/* That first open also warmed the page cache for the BTF file. */
 	tcptop_tracer_close(tr);
@@ -138,7 +146,7 @@ int main(int argc, char **argv)
 	       repeat);
 	printf("| step | ms | |\n|---|---|---|\n");
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		bench_startup_mode(modes[i], repeat);
-	bench_startup_btf(repeat);
+		tcptop_bench_startup_mode(modes[i], repeat);
+	tcptop_bench_startup_btf(repeat);
 	return 0;
 }

@@ -16,14 +16,14 @@
 
 #include "bench_util.h"
 
-int bench_exit_no_bpf(void)
+int tcptop_bench_exit_no_bpf(void)
 {
 	const char *req = getenv("TCPTOP_REQUIRE_BPF");
 
 	return req && strcmp(req, "1") == 0 ? 1 : 77;
 }
 
-uint64_t bench_now_ns(void)
+uint64_t tcptop_bench_now_ns(void)
 {
 	struct timespec ts;
 
@@ -31,7 +31,7 @@ uint64_t bench_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-uint64_t bench_cpu_now_ns(void)
+uint64_t tcptop_bench_cpu_now_ns(void)
 {
 	struct timespec ts;
 
@@ -39,7 +39,7 @@ uint64_t bench_cpu_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-void bench_sleep_ms(unsigned ms)
+void tcptop_bench_sleep_ms(unsigned ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
 
@@ -47,7 +47,7 @@ void bench_sleep_ms(unsigned ms)
 		;
 }
 
-int bench_series_add(struct bench_series *s, double x)
+int tcptop_bench_series_add(struct tcptop_bench_series *s, double x)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
@@ -62,21 +62,21 @@ int bench_series_add(struct bench_series *s, double x)
 	return 0;
 }
 
-void bench_series_free(struct bench_series *s)
+void tcptop_bench_series_free(struct tcptop_bench_series *s)
 {
 	free(s->v);
 	s->v = NULL;
 	s->n = s->cap = 0;
 }
 
-static int bench_cmp_double(const void *a, const void *b)
+static int tcptop_bench_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
 }
 
-double bench_series_quantile(const struct bench_series *s, double q)
+double tcptop_bench_series_quantile(const struct tcptop_bench_series *s, double q)
 {
 	double *v, pos, r;
 	size_t lo;
@@ -87,7 +87,7 @@ double bench_series_quantile(const struct bench_series *s, double q)
 	if (!v)
 		return NAN;
 	memcpy(v, s->v, s->n * sizeof(*v));
-	qsort(v, s->n, sizeof(*v), bench_cmp_double);
+	qsort(v, s->n, sizeof(*v), tcptop_bench_cmp_double);
 	pos = q * (double)(s->n - 1);
 	lo = (size_t)pos;
 	r = lo + 1 < s->n ? v[lo] + (pos - (double)lo) * (v[lo + 1] - v[lo]) : v[lo];
@@ -95,22 +95,22 @@ double bench_series_quantile(const struct bench_series *s, double q)
 	return r;
 }
 
-double bench_series_median(const struct bench_series *s)
+double tcptop_bench_series_median(const struct tcptop_bench_series *s)
 {
-	return bench_series_quantile(s, 0.5);
+	return tcptop_bench_series_quantile(s, 0.5);
 }
 
-double bench_series_min(const struct bench_series *s)
+double tcptop_bench_series_min(const struct tcptop_bench_series *s)
 {
-	return bench_series_quantile(s, 0.0);
+	return tcptop_bench_series_quantile(s, 0.0);
 }
 
-double bench_series_max(const struct bench_series *s)
+double tcptop_bench_series_max(const struct tcptop_bench_series *s)
 {
-	return bench_series_quantile(s, 1.0);
+	return tcptop_bench_series_quantile(s, 1.0);
 }
 
-int bench_prog_from_fd(int fd, struct bench_prog *p)
+int tcptop_bench_prog_from_fd(int fd, struct tcptop_bench_prog *p)
 {
 	struct bpf_prog_info info;
 	__u32 len = sizeof(info);
@@ -125,20 +125,20 @@ int bench_prog_from_fd(int fd, struct bench_prog *p)
 	return 0;
 }
 
-int bench_prog_refresh(struct bench_prog *p)
+int tcptop_bench_prog_refresh(struct tcptop_bench_prog *p)
 {
 	int fd = bpf_prog_get_fd_by_id(p->id);
 	int err;
 
 	if (fd < 0)
 		return -errno;
-	err = bench_prog_from_fd(fd, p);
+	err = tcptop_bench_prog_from_fd(fd, p);
 	close(fd);
 	return err;
 }
 
 /* Value of "key:\t123" in a /proc fdinfo file; -ENOENT when absent. */
-static int bench_fdinfo_u64(const char *path, const char *key, uint64_t *val)
+static int tcptop_bench_fdinfo_u64(const char *path, const char *key, uint64_t *val)
 {
 	char line[256];
 	size_t klen = strlen(key);
@@ -162,8 +162,8 @@ static int bench_fdinfo_u64(const char *path, const char *key, uint64_t *val)
  * Calls fn for every fd of pid whose link target is anon_inode:<kind>, with
  * the path of its fdinfo file.  Stops early when fn returns non-zero.
  */
-static int bench_walk_fds(pid_t pid, const char *kind,
-			  int (*fn)(const char *fdinfo, void *ctx), void *ctx)
+static int tcptop_bench_walk_fds(pid_t pid, const char *kind,
+				 int (*fn)(const char *fdinfo, void *ctx), void *ctx)
 {
 	char dir[32], link[320], target[128], info[320];
 	struct dirent *de;
@@ -195,39 +195,39 @@ static int bench_walk_fds(pid_t pid, const char *kind,
 	return err < 0 ? err : 0;
 }
 
-static int bench_count_one(const char *fdinfo, void *ctx)
+static int tcptop_bench_count_one(const char *fdinfo, void *ctx)
 {
 	(void)fdinfo;
 	(*(int *)ctx)++;
 	return 0;
 }
 
-int bench_count_anon_fds(pid_t pid, const char *kind)
+int tcptop_bench_count_anon_fds(pid_t pid, const char *kind)
 {
-	int n = 0, err = bench_walk_fds(pid, kind, bench_count_one, &n);
+	int n = 0, err = tcptop_bench_walk_fds(pid, kind, tcptop_bench_count_one, &n);
 
 	return err ? err : n;
 }
 
-struct bench_prog_walk {
+struct tcptop_bench_prog_walk {
 	const char *prefix;
-	struct bench_prog *out;
+	struct tcptop_bench_prog *out;
 	int max;
 	int count;
 };
 
-static int bench_prog_walk_one(const char *fdinfo, void *ctx)
+static int tcptop_bench_prog_walk_one(const char *fdinfo, void *ctx)
 {
-	struct bench_prog_walk *w = ctx;
-	struct bench_prog p;
+	struct tcptop_bench_prog_walk *w = ctx;
+	struct tcptop_bench_prog p;
 	uint64_t id;
 	int i;
 
-	if (bench_fdinfo_u64(fdinfo, "prog_id", &id))
+	if (tcptop_bench_fdinfo_u64(fdinfo, "prog_id", &id))
 		return 0;
 	memset(&p, 0, sizeof(p));
 	p.id = (uint32_t)id;
-	if (bench_prog_refresh(&p))
+	if (tcptop_bench_prog_refresh(&p))
 		return 0;
 	if (strncmp(p.name, w->prefix, strlen(w->prefix)) != 0)
 		return 0;
@@ -240,17 +240,17 @@ static int bench_prog_walk_one(const char *fdinfo, void *ctx)
 	return 0;
 }
 
-int bench_progs_of_pid(pid_t pid, const char *prefix, struct bench_prog *out, int max,
-		       int *count)
+int tcptop_bench_progs_of_pid(pid_t pid, const char *prefix, struct tcptop_bench_prog *out, int max,
+			      int *count)
 {
-	struct bench_prog_walk w = { .prefix = prefix, .out = out, .max = max };
-	int err = bench_walk_fds(pid, "bpf-prog", bench_prog_walk_one, &w);
+	struct tcptop_bench_prog_walk w = { .prefix = prefix, .out = out, .max = max };
+	int err = tcptop_bench_walk_fds(pid, "bpf-prog", tcptop_bench_prog_walk_one, &w);
 
 	*count = w.count;
 	return err;
 }
 
-struct bench_map_walk {
+struct tcptop_bench_map_walk {
 	const char *prefix;
 	uint64_t bytes;
 	int nmaps;
@@ -258,15 +258,16 @@ struct bench_map_walk {
 	uint32_t seen[64];
 };
 
-static int bench_map_walk_one(const char *fdinfo, void *ctx)
+static int tcptop_bench_map_walk_one(const char *fdinfo, void *ctx)
 {
-	struct bench_map_walk *w = ctx;
+	struct tcptop_bench_map_walk *w = ctx;
 	struct bpf_map_info info;
 	__u32 len = sizeof(info);
 	uint64_t id, memlock;
 	int fd, i;
 
-	if (bench_fdinfo_u64(fdinfo, "map_id", &id) || bench_fdinfo_u64(fdinfo, "memlock", &memlock))
+	if (tcptop_bench_fdinfo_u64(fdinfo, "map_id", &id) ||
+	    tcptop_bench_fdinfo_u64(fdinfo, "memlock", &memlock))
 		return 0;
 	for (i = 0; i < w->nmaps; i++)
 		if (w->seen[i] == id)
@@ -287,11 +288,11 @@ static int bench_map_walk_one(const char *fdinfo, void *ctx)
 	return 0;
 }
 
-int bench_maps_memlock(pid_t pid, const char *name_prefix, uint64_t *bytes, int *nmaps,
-		       uint32_t *sk_storage_value)
+int tcptop_bench_maps_memlock(pid_t pid, const char *name_prefix, uint64_t *bytes, int *nmaps,
+			      uint32_t *sk_storage_value)
 {
-	struct bench_map_walk w = { .prefix = name_prefix };
-	int err = bench_walk_fds(pid, "bpf-map", bench_map_walk_one, &w);
+	struct tcptop_bench_map_walk w = { .prefix = name_prefix };
+	int err = tcptop_bench_walk_fds(pid, "bpf-map", tcptop_bench_map_walk_one, &w);
 
 	*bytes = w.bytes;
 	*nmaps = w.nmaps;
@@ -299,7 +300,7 @@ int bench_maps_memlock(pid_t pid, const char *name_prefix, uint64_t *bytes, int 
 	return err;
 }
 
-static long bench_status_kb(pid_t pid, const char *key)
+static long tcptop_bench_status_kb(pid_t pid, const char *key)
 {
 	char path[64], line[256];
 	size_t klen = strlen(key);
@@ -320,17 +321,17 @@ static long bench_status_kb(pid_t pid, const char *key)
 	return kb;
 }
 
-long bench_rss_kb(pid_t pid)
+long tcptop_bench_rss_kb(pid_t pid)
 {
-	return bench_status_kb(pid, "VmRSS");
+	return tcptop_bench_status_kb(pid, "VmRSS");
 }
 
-long bench_hwm_kb(pid_t pid)
+long tcptop_bench_hwm_kb(pid_t pid)
 {
-	return bench_status_kb(pid, "VmHWM");
+	return tcptop_bench_status_kb(pid, "VmHWM");
 }
 
-int64_t bench_task_cpu_ns(pid_t pid)
+int64_t tcptop_bench_task_cpu_ns(pid_t pid)
 {
 	char path[64];
 	long long ns = -1;
@@ -346,7 +347,7 @@ int64_t bench_task_cpu_ns(pid_t pid)
 	return ns;
 }
 
-double bench_proc_cpu_s(pid_t pid)
+double tcptop_bench_proc_cpu_s(pid_t pid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long utime, stime;
@@ -368,7 +369,7 @@ double bench_proc_cpu_s(pid_t pid)
 	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
-int bench_raise_nofile(uint64_t want)
+int tcptop_bench_raise_nofile(uint64_t want)
 {
 	struct rlimit rl;
 
@@ -382,7 +383,7 @@ int bench_raise_nofile(uint64_t want)
 	return setrlimit(RLIMIT_NOFILE, &rl) ? -errno : 0;
 }
 
-int bench_sysctl_get(const char *name, long *val)
+int tcptop_bench_sysctl_get(const char *name, long *val)
 {
 	char path[128];
 	FILE *f;
@@ -397,7 +398,7 @@ int bench_sysctl_get(const char *name, long *val)
 	return ok ? 0 : -EIO;
 }
 
-int bench_sysctl_set(const char *name, long val)
+int tcptop_bench_sysctl_set(const char *name, long val)
 {
 	char path[128];
 	FILE *f;
@@ -414,16 +415,16 @@ int bench_sysctl_set(const char *name, long val)
 	return err;
 }
 
-void bench_core_log(enum tcptop_log_level level, const char *msg, void *ctx)
+void tcptop_bench_core_log(enum tcptop_log_level level, const char *msg, void *ctx)
 {
 	const char *who = ctx ? ctx : "bench";
 
 	if (level <= TCPTOP_LOG_WARNING)
-		fprintf(stderr, "%s: %s: %s\n", who, level == TCPTOP_LOG_ERROR ? "error" : "warning",
-			msg);
+		fprintf(stderr, "%s: %s: %s\n", who,
+			level == TCPTOP_LOG_ERROR ? "error" : "warning", msg);
 }
 
-int bench_parse_list(const char *s, long *out, int max)
+int tcptop_bench_parse_list(const char *s, long *out, int max)
 {
 	int n = 0;
 	char *end;
@@ -439,8 +440,8 @@ int bench_parse_list(const char *s, long *out, int max)
 	return n ? n : -EINVAL;
 }
 
-void bench_table_sum(struct tcptop_table *t, uint32_t tgid, uint16_t lport, uint64_t *tx,
-		     uint64_t *rx, size_t *entries)
+void tcptop_bench_table_sum(struct tcptop_table *t, uint32_t tgid, uint16_t lport, uint64_t *tx,
+			    uint64_t *rx, size_t *entries)
 {
 	size_t i, n = tcptop_table_count(t);
 
@@ -457,8 +458,8 @@ void bench_table_sum(struct tcptop_table *t, uint32_t tgid, uint16_t lport, uint
 	}
 }
 
-void bench_table_sum_pids(struct tcptop_table *t, const uint32_t *pids, int npids, uint64_t *tx,
-			  uint64_t *rx, size_t *entries)
+void tcptop_bench_table_sum_pids(struct tcptop_table *t, const uint32_t *pids, int npids,
+				 uint64_t *tx, uint64_t *rx, size_t *entries)
 {
 	size_t i, n = tcptop_table_count(t);
 	int k;

@@ -55,7 +55,7 @@ bench/bench_empty.bpf.o: $(top_srcdir)/bench/empty.bpf.c
 		-c $(top_srcdir)/bench/empty.bpf.c -o $@.new && mv $@.new $@
 
 bench/bench_empty.skel.h: bench/bench_empty.bpf.o
-	$(AM_V_GEN)$(BPFTOOL) gen skeleton bench/bench_empty.bpf.o name bench_empty > $@.new && \
+	$(AM_V_GEN)$(BPFTOOL) gen skeleton bench/bench_empty.bpf.o name tcptop_bench_empty > $@.new && \
 		mv $@.new $@
 
 # Only the event benchmark includes the skeleton; build it before compiling that.
