@@ -20,7 +20,7 @@
 
 int tcptop_bench_cli_start(const char *cli, bool text, struct tcptop_bench_cli *c)
 {
-	int fd, links, last = -1, stable = 0, waited, status;
+	int fd, links, last = -1, stable = 0, waited, status, err;
 
 	memset(c, 0, sizeof(*c));
 	snprintf(c->out_path, sizeof(c->out_path), "/tmp/tcptop-bench-cli.XXXXXX");
@@ -28,10 +28,6 @@ int tcptop_bench_cli_start(const char *cli, bool text, struct tcptop_bench_cli *
 	if (fd < 0)
 		return -errno;
 	c->pid = fork();
-	if (c->pid < 0) {
-		close(fd);
-		return -errno;
-	}
 	if (c->pid == 0) {
 		dup2(fd, STDOUT_FILENO);
 		if (text)
@@ -40,7 +36,12 @@ int tcptop_bench_cli_start(const char *cli, bool text, struct tcptop_bench_cli *
 			execl(cli, cli, "-j", "1", (char *)NULL);
 		_exit(127);
 	}
+	err = c->pid < 0 ? -errno : 0;
 	close(fd);
+	if (err) {
+		c->pid = 0;
+		return err;
+	}
 	for (waited = 0; waited < BENCH_CLI_WAIT_MS; waited += 20) {
 		if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
 			c->pid = 0;
@@ -60,29 +61,6 @@ int tcptop_bench_cli_start(const char *cli, bool text, struct tcptop_bench_cli *
 	waitpid(c->pid, &status, 0);
 	c->pid = 0;
 	return -ETIMEDOUT;
-}
-
-static int tcptop_bench_cli_load(struct tcptop_bench_cli *c)
-{
-	struct stat st;
-	FILE *f = fopen(c->out_path, "r");
-	size_t n;
-
-	if (!f)
-		return -errno;
-	if (fstat(fileno(f), &st)) {
-		fclose(f);
-		return -errno;
-	}
-	c->out = malloc((size_t)st.st_size + 1);
-	if (!c->out) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	n = fread(c->out, 1, (size_t)st.st_size, f);
-	c->out[n] = '\0';
-	fclose(f);
-	return 0;
 }
 
 /* The number after key, searched from p up to end; 0 when absent. */
@@ -110,7 +88,7 @@ int tcptop_bench_cli_stop(struct tcptop_bench_cli *c)
 		if (errno != EINTR)
 			return -errno;
 	c->pid = 0;
-	err = tcptop_bench_cli_load(c);
+	err = tcptop_bench_read_file(c->out_path, &c->out);
 	if (err)
 		return err;
 	for (p = c->out; (p = strstr(p, "\"drops\":{\"events\":")); p++)

@@ -126,16 +126,12 @@ static int tcptop_bench_worker_wait(struct tcptop_bench_worker *w)
 
 static int tcptop_bench_worker_start(struct tcptop_bench_worker *w, long conns, int index)
 {
-	int cmd[2], reply[2], err;
+	int cmd[2] = { -1, -1 }, reply[2] = { -1, -1 }, err = 0;
 
 	w->pid = -1;
-	if (pipe2(cmd, O_CLOEXEC))
-		return -errno;
-	if (pipe2(reply, O_CLOEXEC)) {
+	if (pipe2(cmd, O_CLOEXEC) || pipe2(reply, O_CLOEXEC)) {
 		err = -errno;
-		close(cmd[0]);
-		close(cmd[1]);
-		return err;
+		goto cleanup;
 	}
 	w->pid = fork();
 	if (w->pid == 0) {
@@ -143,18 +139,26 @@ static int tcptop_bench_worker_start(struct tcptop_bench_worker *w, long conns, 
 		close(reply[0]);
 		tcptop_bench_worker_main(conns, index, cmd[0], reply[1]);
 	}
-	err = w->pid < 0 ? -errno : 0;
-	close(cmd[0]);
-	close(reply[1]);
-	if (err) {
-		close(cmd[1]);
-		close(reply[0]);
-		return err;
+	if (w->pid < 0) {
+		err = -errno;
+		goto cleanup;
 	}
+	/* Ours are the write end of the commands and the read end of the replies. */
 	w->cmd_fd = cmd[1];
 	w->reply_fd = reply[0];
 	w->conns = conns;
-	return 0;
+	cmd[1] = reply[0] = -1;
+
+cleanup:
+	if (cmd[0] >= 0)
+		close(cmd[0]);
+	if (cmd[1] >= 0)
+		close(cmd[1]);
+	if (reply[0] >= 0)
+		close(reply[0]);
+	if (reply[1] >= 0)
+		close(reply[1]);
+	return err;
 }
 
 /* Connections one worker can hold: its sockets must fit under RLIMIT_NOFILE. */

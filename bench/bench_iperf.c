@@ -109,22 +109,12 @@ static int tcptop_bench_json_num(const char *doc, const char *section, const cha
 
 static int tcptop_bench_iperf_parse(const char *path, struct tcptop_bench_iperf_run *r)
 {
-	char *doc;
-	struct stat st;
 	double port, sent, recvd, bps;
-	FILE *f = fopen(path, "r");
-	size_t n;
-	int err;
+	char *doc;
+	int err = tcptop_bench_read_file(path, &doc);
 
-	if (!f)
-		return -errno;
-	if (fstat(fileno(f), &st) || !(doc = malloc((size_t)st.st_size + 1))) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	n = fread(doc, 1, (size_t)st.st_size, f);
-	doc[n] = '\0';
-	fclose(f);
+	if (err)
+		return err;
 	err = tcptop_bench_json_num(doc, "\"connected\":", "\"local_port\":", &port);
 	if (!err)
 		err = tcptop_bench_json_num(doc, "\"sum_sent\":", "\"bytes\":", &sent);

@@ -31,11 +31,14 @@ int tcptop_bench_listen(const char *addr, uint16_t *port, int backlog)
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, backlog) ||
 	    getsockname(fd, (struct sockaddr *)&sin, &len)) {
 		err = -errno;
-		close(fd);
-		return err;
+		goto cleanup;
 	}
 	*port = ntohs(sin.sin_port);
 	return fd;
+
+cleanup:
+	close(fd);
+	return err;
 }
 
 int tcptop_bench_connect(const char *src, const char *dst, uint16_t port)
@@ -59,16 +62,18 @@ int tcptop_bench_connect(const char *src, const char *dst, uint16_t port)
 		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
 		if (bind(fd, (struct sockaddr *)&from, sizeof(from))) {
 			err = -errno;
-			close(fd);
-			return err;
+			goto cleanup;
 		}
 	}
 	if (connect(fd, (struct sockaddr *)&to, sizeof(to))) {
 		err = -errno;
-		close(fd);
-		return err;
+		goto cleanup;
 	}
 	return fd;
+
+cleanup:
+	close(fd);
+	return err;
 }
 
 uint16_t tcptop_bench_local_port(int fd)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -422,6 +423,33 @@ void tcptop_bench_core_log(enum tcptop_log_level level, const char *msg, void *c
 	if (level <= TCPTOP_LOG_WARNING)
 		fprintf(stderr, "%s: %s: %s\n", who,
 			level == TCPTOP_LOG_ERROR ? "error" : "warning", msg);
+}
+
+int tcptop_bench_read_file(const char *path, char **out)
+{
+	struct stat st;
+	FILE *f = fopen(path, "r");
+	size_t n;
+	int err = 0;
+
+	*out = NULL;
+	if (!f)
+		return -errno;
+	if (fstat(fileno(f), &st)) {
+		err = -errno;
+		goto cleanup;
+	}
+	*out = malloc((size_t)st.st_size + 1);
+	if (!*out) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	n = fread(*out, 1, (size_t)st.st_size, f);
+	(*out)[n] = '\0';
+
+cleanup:
+	fclose(f);
+	return err;
 }
 
 int tcptop_bench_parse_list(const char *s, long *out, int max)

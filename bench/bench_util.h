@@ -99,6 +99,9 @@ void tcptop_bench_table_sum(struct tcptop_table *t, uint32_t tgid, uint16_t lpor
 void tcptop_bench_table_sum_pids(struct tcptop_table *t, const uint32_t *pids, int npids,
 				 uint64_t *tx, uint64_t *rx, size_t *entries);
 
+/* The whole file at path, NUL-terminated, in *out (free it); 0 or -errno. */
+int tcptop_bench_read_file(const char *path, char **out);
+
 /* Parse "1000,10000" style lists; returns the count or -EINVAL. */
 int tcptop_bench_parse_list(const char *s, long *out, int max);
 
