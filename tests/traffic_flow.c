@@ -91,7 +91,8 @@ struct tt_server {
 	const struct traffic_opts *o;
 	struct tt_sock *s;
 	unsigned hold_ms;	/* leave data queued this long first */
-	int stop_fd;		/* close-server: readable when the client is done */
+	bool close_early;	/* close-server: read one chunk, close on the rest */
+	int stop_fd;		/* readable when the client is done sending */
 	bool echo;
 	int err;
 };
@@ -108,7 +109,7 @@ static void *tt_server_main(void *arg)
 		return NULL;
 	if (sv->hold_ms)
 		tt_sleep_ms(sv->hold_ms);
-	if (sv->stop_fd >= 0) {
+	if (sv->close_early) {
 		struct pollfd pfd = { .fd = sv->stop_fd, .events = POLLIN };
 
 		/* Take one chunk, then close on whatever is still queued. */
@@ -175,67 +176,108 @@ static int tt_pingpong(struct tt_io *io, const struct traffic_opts *o, struct tt
 	return err;
 }
 
-/* One connection; client sends (echo: and reads back), server receives. */
-static int tt_one_flow(const struct traffic_opts *o, struct traffic_result *r, bool echo,
-		       unsigned hold_ms)
-{
-	struct tt_server sv = { .hold_ms = hold_ms, .stop_fd = -1, .echo = echo };
+/*
+ * One connection: the server side in its thread, the client side in a body
+ * function; aux is a spare pipe (close-server's stop signal, fork's report).
+ */
+struct tt_flow {
+	const struct traffic_opts *o;
+	struct traffic_result *r;
 	struct tt_pair p;
 	struct tt_io io;
+	struct tt_server sv;
+	int aux[2];
+	bool echo;
+};
+
+static int tt_flow_run(struct tt_flow *f, int bufsize, int (*body)(struct tt_flow *f))
+{
 	int err, err2;
 
-	err = tt_io_init(&io, o);
+	f->aux[0] = f->aux[1] = -1;
+	f->p.c.fd = f->p.s.fd = -1;
+	err = tt_io_init(&f->io, f->o);
 	if (err)
 		return err;
-	err = tt_pair_open(o, &p, 0, 0);
-	if (err)
-		goto cleanup_io;
-	err = tt_server_start(&sv, o, &p.s);
+	if (pipe2(f->aux, O_CLOEXEC) < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	f->sv.stop_fd = f->aux[0];
+	err = tt_pair_open(f->o, &f->p, bufsize, bufsize);
 	if (err)
 		goto cleanup;
-	if (echo)
-		err = tt_pingpong(&io, o, &p.c, o->bytes);
-	else
-		err = tt_send_exact(&io, &p.c, o->send, o->bytes, o->chunk);
-	/* close-client: close right away, with data still queued at the server. */
-	close(p.c.fd);
-	p.c.fd = -1;
-	err2 = tt_server_join(&sv);
+	err = tt_server_start(&f->sv, f->o, &f->p.s);
+	if (err)
+		goto cleanup;
+	err = body(f);
+	/* Whatever the body did, the server now sees end of file and finishes. */
+	if (f->p.c.fd >= 0)
+		shutdown(f->p.c.fd, SHUT_WR);
+	err2 = tt_server_join(&f->sv);
 	if (!err)
 		err = err2;
 	if (!err)
-		err = tt_pair_report(r, &p);
+		err = tt_pair_report(f->r, &f->p);
 cleanup:
-	tt_pair_close(&p);
-cleanup_io:
-	tt_io_free(&io);
+	tt_pair_close(&f->p);
+	if (f->aux[0] >= 0)
+		close(f->aux[0]);
+	if (f->aux[1] >= 0)
+		close(f->aux[1]);
+	tt_io_free(&f->io);
 	return err;
 }
 
-static int tt_flows(const struct traffic_opts *o, struct traffic_result *r, bool echo,
-		    unsigned hold_ms)
+/* Runs body once per flow, one connection after the other. */
+static int tt_flows_run(const struct traffic_opts *o, struct traffic_result *r,
+			const struct tt_server *sv, int bufsize, int (*body)(struct tt_flow *f))
 {
 	unsigned i;
 	int err = 0;
 
-	for (i = 0; i < o->flows && !err; i++)
-		err = tt_one_flow(o, r, echo, hold_ms);
+	for (i = 0; i < o->flows && !err; i++) {
+		struct tt_flow f = { .o = o, .r = r, .sv = *sv };
+
+		err = tt_flow_run(&f, bufsize, body);
+	}
+	return err;
+}
+
+/* bulk, echo, close-client: send (echo: and read back), then close at once. */
+static int tt_body_send(struct tt_flow *f)
+{
+	int err;
+
+	if (f->sv.echo)
+		err = tt_pingpong(&f->io, f->o, &f->p.c, f->o->bytes);
+	else
+		err = tt_send_exact(&f->io, &f->p.c, f->o->send, f->o->bytes, f->o->chunk);
+	/* close-client: closed with data still queued at the server. */
+	close(f->p.c.fd);
+	f->p.c.fd = -1;
 	return err;
 }
 
 int tt_run_bulk(const struct traffic_opts *o, struct traffic_result *r)
 {
-	return tt_flows(o, r, false, 0);
+	const struct tt_server sv = { .echo = false };
+
+	return tt_flows_run(o, r, &sv, 0, tt_body_send);
 }
 
 int tt_run_echo(const struct traffic_opts *o, struct traffic_result *r)
 {
-	return tt_flows(o, r, true, 0);
+	const struct tt_server sv = { .echo = true };
+
+	return tt_flows_run(o, r, &sv, 0, tt_body_send);
 }
 
 int tt_run_close_client(const struct traffic_opts *o, struct traffic_result *r)
 {
-	return tt_flows(o, r, false, TT_HOLD_MS);
+	const struct tt_server sv = { .hold_ms = TT_HOLD_MS };
+
+	return tt_flows_run(o, r, &sv, 0, tt_body_send);
 }
 
 static bool tt_reset_errno(int err)
@@ -243,92 +285,47 @@ static bool tt_reset_errno(int err)
 	return err == -EPIPE || err == -ECONNRESET;
 }
 
-static int tt_close_server_flow(const struct traffic_opts *o, struct traffic_result *r)
+/* close-server: send, tell the server, then meet its reset. */
+static int tt_body_close_server(struct tt_flow *f)
 {
-	struct tt_server sv = { .echo = false };
-	int stop[2] = { -1, -1 };
-	struct tt_pair p;
-	struct tt_io io;
 	ssize_t n;
-	int err, err2;
+	int err;
 
-	err = tt_io_init(&io, o);
-	if (err)
-		return err;
-	if (pipe2(stop, O_CLOEXEC) < 0) {
-		err = -errno;
-		goto cleanup_io;
-	}
-	err = tt_pair_open(o, &p, 0, 0);
-	if (err)
-		goto cleanup_pipe;
-	sv.stop_fd = stop[0];
-	err = tt_server_start(&sv, o, &p.s);
-	if (err)
-		goto cleanup;
 	/* The reset may cut this short: bytes taken before it still count. */
-	err = tt_send_exact(&io, &p.c, o->send, o->bytes, o->chunk);
+	err = tt_send_exact(&f->io, &f->p.c, f->o->send, f->o->bytes, f->o->chunk);
 	if (tt_reset_errno(err))
 		err = 0;
-	if (write(stop[1], "", 1) < 0 && !err)
+	if (write(f->aux[1], "", 1) < 0 && !err)
 		err = -errno;
-	err2 = tt_server_join(&sv);
-	if (!err)
-		err = err2;
 	/* Whatever the server never read is gone; the client sees the reset or EOF. */
 	do
-		n = tt_recv(&io, p.c.fd, o->recv, tt_rchunk(o));
-	while (n > 0 ? (p.c.ep.rx += n, true) : (n < 0 && errno == EINTR));
-	if (!err)
-		err = tt_pair_report(r, &p);
-cleanup:
-	tt_pair_close(&p);
-cleanup_pipe:
-	close(stop[0]);
-	close(stop[1]);
-cleanup_io:
-	tt_io_free(&io);
+		n = tt_recv(&f->io, f->p.c.fd, f->o->recv, tt_rchunk(f->o));
+	while (n > 0 ? (f->p.c.ep.rx += n, true) : (n < 0 && errno == EINTR));
 	return err;
 }
 
 int tt_run_close_server(const struct traffic_opts *o, struct traffic_result *r)
 {
-	unsigned i;
-	int err = 0;
+	const struct tt_server sv = { .close_early = true };
 
-	for (i = 0; i < o->flows && !err; i++)
-		err = tt_close_server_flow(o, r);
-	return err;
+	return tt_flows_run(o, r, &sv, 0, tt_body_close_server);
 }
 
-static int tt_nonblock_flow(const struct traffic_opts *o, struct traffic_result *r)
+/* nonblock: a non-blocking sender counts what each call took, EAGAIN or not. */
+static int tt_body_nonblock(struct tt_flow *f)
 {
-	struct tt_server sv = { .hold_ms = TT_HOLD_MS, .stop_fd = -1, .echo = false };
-	uint64_t left = o->bytes;
-	struct tt_pair p;
-	struct tt_io io;
-	int err, err2;
+	uint64_t left = f->o->bytes;
+	int err = tt_set_nonblock(f->p.c.fd);
 
-	err = tt_io_init(&io, o);
-	if (err)
-		return err;
-	err = tt_pair_open(o, &p, TT_SMALL_BUF, TT_SMALL_BUF);
-	if (err)
-		goto cleanup_io;
-	err = tt_set_nonblock(p.c.fd);
-	if (!err)
-		err = tt_server_start(&sv, o, &p.s);
-	if (err)
-		goto cleanup;
 	while (left > 0 && !err) {
-		size_t want = left < o->chunk ? left : o->chunk;
-		ssize_t n = tt_send(&io, p.c.fd, o->send, want);
+		size_t want = left < f->o->chunk ? left : f->o->chunk;
+		ssize_t n = tt_send(&f->io, f->p.c.fd, f->o->send, want);
 
 		if (n < 0) {
 			if (errno == EAGAIN) {
-				struct pollfd pfd = { .fd = p.c.fd, .events = POLLOUT };
+				struct pollfd pfd = { .fd = f->p.c.fd, .events = POLLOUT };
 
-				r->eagain++;
+				f->r->eagain++;
 				poll(&pfd, 1, 100);
 			} else if (errno != EINTR) {
 				err = -errno;
@@ -336,121 +333,69 @@ static int tt_nonblock_flow(const struct traffic_opts *o, struct traffic_result 
 			continue;
 		}
 		if ((size_t)n < want)
-			r->partial++;
-		p.c.ep.tx += n;
+			f->r->partial++;
+		f->p.c.ep.tx += n;
 		left -= n;
 	}
-	close(p.c.fd);
-	p.c.fd = -1;
-	err2 = tt_server_join(&sv);
-	if (!err)
-		err = err2;
-	if (!err)
-		err = tt_pair_report(r, &p);
-cleanup:
-	tt_pair_close(&p);
-cleanup_io:
-	tt_io_free(&io);
+	close(f->p.c.fd);
+	f->p.c.fd = -1;
 	return err;
 }
 
 int tt_run_nonblock(const struct traffic_opts *o, struct traffic_result *r)
 {
-	unsigned i;
-	int err = 0;
+	const struct tt_server sv = { .hold_ms = TT_HOLD_MS };
 
-	for (i = 0; i < o->flows && !err; i++)
-		err = tt_nonblock_flow(o, r);
-	return err;
+	return tt_flows_run(o, r, &sv, TT_SMALL_BUF, tt_body_nonblock);
 }
 
 /* The child's third of the ping-pong, under its own name; it reports and exits. */
-static void tt_fork_child(struct tt_io *io, const struct traffic_opts *o, const struct tt_sock *c,
-			  uint64_t n, int report_fd)
+static void tt_fork_child(struct tt_flow *f, uint64_t n)
 {
-	struct tt_sock mine = *c;
+	struct tt_sock mine = f->p.c;
 
-	prctl(PR_SET_NAME, o->comm, 0, 0, 0);
+	prctl(PR_SET_NAME, f->o->comm, 0, 0, 0);
 	mine.ep.pid = getpid();
 	memset(mine.ep.comm, 0, sizeof(mine.ep.comm));
 	prctl(PR_GET_NAME, mine.ep.comm, 0, 0, 0);
 	mine.ep.tx = mine.ep.rx = 0;
-	if (tt_pingpong(io, o, &mine, n) || tt_report_write(report_fd, &mine.ep))
+	if (tt_pingpong(&f->io, f->o, &mine, n) || tt_report_write(f->aux[1], &mine.ep))
 		_exit(1);
 	_exit(0);
 }
 
-static int tt_fork_flow(const struct traffic_opts *o, struct traffic_result *r)
+/* fork: a third by this process, a third by a forked child, a third by this process. */
+static int tt_body_fork(struct tt_flow *f)
 {
-	struct tt_server sv = { .stop_fd = -1, .echo = true };
 	/* Whole chunks, so parent and child send the messages the echo server expects. */
-	uint64_t third = o->bytes / 3 / o->chunk * o->chunk;
+	uint64_t third = f->o->bytes / 3 / f->o->chunk * f->o->chunk;
 	struct traffic_endpoint child_ep;
-	int report[2] = { -1, -1 };
-	struct tt_pair p;
-	struct tt_io io;
-	int err, err2, status;
+	int err, status;
 	pid_t pid;
 
-	err = tt_io_init(&io, o);
+	err = tt_pingpong(&f->io, f->o, &f->p.c, third);
 	if (err)
 		return err;
-	if (pipe2(report, O_CLOEXEC) < 0) {
-		err = -errno;
-		goto cleanup_io;
-	}
-	err = tt_pair_open(o, &p, 0, 0);
-	if (err)
-		goto cleanup_pipe;
-	err = tt_server_start(&sv, o, &p.s);
-	if (err)
-		goto cleanup;
-	err = tt_pingpong(&io, o, &p.c, third);
-	if (err)
-		goto join;
 	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		goto join;
-	}
+	if (pid < 0)
+		return -errno;
 	if (pid == 0)
-		tt_fork_child(&io, o, &p.c, third, report[1]);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		err = -ECHILD;
-		goto join;
-	}
-	if (read(report[0], &child_ep, sizeof(child_ep)) != sizeof(child_ep)) {
-		err = -EIO;
-		goto join;
-	}
-	err = tt_result_add(r, &child_ep);
+		tt_fork_child(f, third);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -ECHILD;
+	if (read(f->aux[0], &child_ep, sizeof(child_ep)) != sizeof(child_ep))
+		return -EIO;
+	err = tt_result_add(f->r, &child_ep);
 	if (!err)
-		err = tt_pingpong(&io, o, &p.c, o->bytes - 2 * third);
-join:
-	shutdown(p.c.fd, SHUT_WR);
-	err2 = tt_server_join(&sv);
-	if (!err)
-		err = err2;
-	if (!err)
-		err = tt_pair_report(r, &p);
-cleanup:
-	tt_pair_close(&p);
-cleanup_pipe:
-	close(report[0]);
-	close(report[1]);
-cleanup_io:
-	tt_io_free(&io);
+		err = tt_pingpong(&f->io, f->o, &f->p.c, f->o->bytes - 2 * third);
 	return err;
 }
 
 int tt_run_fork(const struct traffic_opts *o, struct traffic_result *r)
 {
-	unsigned i;
-	int err = 0;
+	const struct tt_server sv = { .echo = true };
 
-	for (i = 0; i < o->flows && !err; i++)
-		err = tt_fork_flow(o, r);
-	return err;
+	return tt_flows_run(o, r, &sv, 0, tt_body_fork);
 }
 
 /* One of several threads on one socket, with counts of its own. */
@@ -491,11 +436,11 @@ static int tt_threads_flow(const struct traffic_opts *o, struct traffic_result *
 	started = calloc(2 * n, sizeof(*started));
 	if (!t || !started) {
 		err = -ENOMEM;
-		goto cleanup_mem;
+		goto cleanup;
 	}
 	err = tt_pair_open(o, &p, 0, 0);
 	if (err)
-		goto cleanup_mem;
+		goto cleanup;
 	/* t[0..n) send on the client socket, t[n..2n) receive on the server socket. */
 	for (i = 0; i < 2 * n; i++) {
 		t[i].o = o;
@@ -529,7 +474,7 @@ static int tt_threads_flow(const struct traffic_opts *o, struct traffic_result *
 	if (!err)
 		err = tt_pair_report(r, &p);
 	tt_pair_close(&p);
-cleanup_mem:
+cleanup:
 	free(started);
 	free(t);
 	return err;

@@ -166,20 +166,18 @@ int tt_run_child(const struct traffic_opts *o, struct traffic_result *r)
 	int err;
 
 	err = tt_raise_nofile(o->flows);
+	if (!err)
+		err = tt_io_init(&st.io, o);
 	if (err)
 		return err;
 	st.acc = calloc(o->flows, sizeof(*st.acc));
 	st.pids = calloc(o->flows, sizeof(*st.pids));
 	if (!st.acc || !st.pids) {
-		free(st.acc);
-		free(st.pids);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto cleanup;
 	}
 	for (i = 0; i < o->flows; i++)
 		st.acc[i].fd = -1;
-	err = tt_io_init(&st.io, o);
-	if (err)
-		goto cleanup;
 	if (pipe2(report, O_CLOEXEC) < 0) {
 		err = -errno;
 		goto cleanup;
@@ -192,17 +190,23 @@ int tt_run_child(const struct traffic_opts *o, struct traffic_result *r)
 		goto cleanup;
 	}
 	ev.data.u64 = 0;
-	if (epoll_ctl(st.ep, EPOLL_CTL_ADD, st.lfd, &ev) < 0)
-		goto cleanup_errno;
+	if (epoll_ctl(st.ep, EPOLL_CTL_ADD, st.lfd, &ev) < 0) {
+		err = -errno;
+		goto cleanup;
+	}
 	ev.data.u64 = 1;
-	if (epoll_ctl(st.ep, EPOLL_CTL_ADD, st.report_fd, &ev) < 0)
-		goto cleanup_errno;
+	if (epoll_ctl(st.ep, EPOLL_CTL_ADD, st.report_fd, &ev) < 0) {
+		err = -errno;
+		goto cleanup;
+	}
 
 	for (; forked < o->flows; forked++) {
 		pid_t pid = fork();
 
-		if (pid < 0)
-			goto cleanup_errno;
+		if (pid < 0) {
+			err = -errno;
+			goto cleanup;
+		}
 		if (pid == 0) {
 			close(report[0]);
 			tt_child_main(o, st.lfd, report[1]);
@@ -218,7 +222,7 @@ int tt_run_child(const struct traffic_opts *o, struct traffic_result *r)
 		int n = epoll_wait(st.ep, evs, 64, 50), k;
 
 		if (n < 0 && errno != EINTR)
-			goto cleanup_errno;
+			err = -errno;
 		for (k = 0; k < n && !err; k++) {
 			uint64_t tag = evs[k].data.u64;
 
@@ -234,9 +238,6 @@ int tt_run_child(const struct traffic_opts *o, struct traffic_result *r)
 	}
 	if (!err && st.reports != o->flows)
 		err = -EIO;
-	goto cleanup;
-cleanup_errno:
-	err = -errno;
 cleanup:
 	/* On failure, children may still be running: take them before returning. */
 	if (report[1] >= 0)
@@ -244,7 +245,7 @@ cleanup:
 	if (st.lfd >= 0)
 		close(st.lfd);
 	tt_child_reap(&st, forked, 0);
-	for (i = 0; i < o->flows; i++) {
+	for (i = 0; st.acc && i < o->flows; i++) {
 		if (st.acc[i].fd >= 0)
 			close(st.acc[i].fd);
 	}
@@ -378,16 +379,17 @@ int tt_run_steady(const struct traffic_opts *o, struct traffic_result *r)
 	struct tt_io io;
 
 	err = tt_raise_nofile(o->flows);
+	if (!err)
+		err = tt_io_init(&io, o);
 	if (err)
 		return err;
 	f = calloc(o->flows, sizeof(*f));
-	if (!f)
-		return -ENOMEM;
+	if (!f) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
 	for (i = 0; i < o->flows; i++)
 		f[i].c.fd = f[i].s.fd = -1;
-	err = tt_io_init(&io, o);
-	if (err)
-		goto cleanup_mem;
 	lfd = tt_listen(o->family, 0);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (lfd < 0 || ep < 0) {
@@ -440,7 +442,7 @@ int tt_run_steady(const struct traffic_opts *o, struct traffic_result *r)
 			err = tt_result_add(r, &f[i].s.ep);
 	}
 cleanup:
-	for (i = 0; i < o->flows; i++) {
+	for (i = 0; f && i < o->flows; i++) {
 		if (f[i].c.fd >= 0)
 			close(f[i].c.fd);
 		if (f[i].s.fd >= 0)
@@ -451,7 +453,6 @@ cleanup:
 	if (ep >= 0)
 		close(ep);
 	tt_io_free(&io);
-cleanup_mem:
 	free(f);
 	return err;
 }
