@@ -335,6 +335,43 @@ static void live_conn_text(int family, const uint8_t *la, uint16_t lp, const uin
 	snprintf(buf, len, "%s -> %s", l, r);
 }
 
+static bool live_same_conn(const struct live_flow *f, const struct traffic_endpoint *e);
+
+/* Who else was on this host while a case ran: the busiest other processes. */
+static void live_print_others(const struct live *l, const char *label,
+			      const struct traffic_result *truth)
+{
+	struct other {
+		char comm[TCPTOP_COMM_MAX];
+		uint64_t flows, bytes;
+	} top[8];
+	size_t ntop = 0, i, j, k;
+
+	for (j = 0; j < l->nflows; j++) {
+		const struct live_flow *f = &l->flows[j];
+
+		for (i = 0; i < truth->count && !live_same_conn(f, &truth->ep[i]); i++)
+			;
+		if (i < truth->count)
+			continue;
+		for (k = 0; k < ntop && strcmp(top[k].comm, f->comm); k++)
+			;
+		if (k == ntop) {
+			if (ntop == sizeof(top) / sizeof(top[0]))
+				continue;
+			memcpy(top[k].comm, f->comm, sizeof(top[k].comm));
+			top[k].flows = top[k].bytes = 0;
+			ntop++;
+		}
+		top[k].flows++;
+		top[k].bytes += f->tx + f->rx;
+	}
+	for (k = 0; k < ntop; k++)
+		printf("%s: %s: other traffic meanwhile: comm %s, %llu flows, %llu bytes\n", l->name,
+		       label, top[k].comm, (unsigned long long)top[k].flows,
+		       (unsigned long long)top[k].bytes);
+}
+
 int live_expect_exact(struct live *l, const char *label, const struct traffic_result *truth)
 {
 	int bad = 0, printed = 0;
@@ -397,6 +434,7 @@ int live_expect_exact(struct live *l, const char *label, const struct traffic_re
 		printf("%s: %s: %zu flows reported in %llu drains; tracked sockets %llu now, %llu at most\n",
 		       l->name, label, l->nflows, (unsigned long long)l->drains,
 		       (unsigned long long)l->live_sockets, (unsigned long long)l->max_live_sockets);
+		live_print_others(l, label, truth);
 		live_fail(l, "%s: %d endpoints not exact", label, bad);
 	}
 	return bad;
