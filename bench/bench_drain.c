@@ -27,6 +27,7 @@
 
 #include <bpf/btf.h>
 
+#include "bench_churn.h"
 #include "bench_holder.h"
 #include "bench_plugin.h"
 #include "bench_util.h"
@@ -44,6 +45,7 @@ struct tcptop_bench_drain_opts {
 	int nsizes;
 	int rounds;
 	const char *plugin;
+	bool churn;
 };
 
 /* Everything measured at one size. */
@@ -51,6 +53,7 @@ struct tcptop_bench_drain_size {
 	long conns;
 	double setup_s;
 	int workers;
+	double churn_per_s;		/* background connections per second, with --churn */
 	double first_ms;		      /* first drain: entries inserted */
 	struct tcptop_bench_series drain_ms;  /* steady drains */
 	struct tcptop_bench_series screen_ms; /* drain + rows + screen */
@@ -302,6 +305,7 @@ static int tcptop_bench_drain_one(struct tcptop_bench_drain_size *s,
 	uint32_t max_flows = (uint32_t)(2 * s->conns + BENCH_FLOWS_SLACK);
 	struct tcptop_bench_holder h;
 	uint64_t t0 = tcptop_bench_now_ns();
+	pid_t churn = 0;
 	int err;
 
 	err = tcptop_bench_holder_start(s->conns, &h);
@@ -312,9 +316,20 @@ static int tcptop_bench_drain_one(struct tcptop_bench_drain_size *s,
 	}
 	s->setup_s = (double)(tcptop_bench_now_ns() - t0) / 1e9;
 	s->workers = h.nworkers;
+	if (o->churn && (err = tcptop_bench_churn_start(&churn)))
+		goto cleanup;
+	t0 = tcptop_bench_now_ns();
 	err = tcptop_bench_drain_core(s, o, &h, max_flows);
 	if (!err && o->plugin)
 		err = tcptop_bench_drain_plugin(s, o, &h, max_flows);
+	if (o->churn) {
+		long made = tcptop_bench_churn_stop(churn);
+
+		s->churn_per_s = made > 0 ? (double)made / ((double)(tcptop_bench_now_ns() - t0) / 1e9)
+					  : 0;
+	}
+
+cleanup:
 	tcptop_bench_holder_stop(&h);
 	return err;
 }
@@ -393,12 +408,18 @@ static void tcptop_bench_drain_report(struct tcptop_bench_drain_size *s, int n,
 		printf(" %ld in %.1f s by %d process%s;", s[i].conns, s[i].setup_s, s[i].workers,
 		       s[i].workers == 1 ? "" : "es");
 	printf("\n");
+	if (o->churn) {
+		printf("With --churn: meanwhile another process opened, used (1 byte) and closed");
+		for (i = 0; i < n; i++)
+			printf(" %.0f connections/s (at %ld);", s[i].churn_per_s, s[i].conns);
+		printf("\n");
+	}
 }
 
 static void tcptop_bench_drain_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: tcptop-bench-drain [--flows N[,N...]] [--rounds N] [--plugin PATH/tcptop.so]\n");
+		"usage: tcptop-bench-drain [--flows N[,N...]] [--rounds N] [--plugin PATH/tcptop.so] [--churn]\n");
 }
 
 int main(int argc, char **argv)
@@ -407,6 +428,7 @@ int main(int argc, char **argv)
 		{ "flows", required_argument, NULL, 'f' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "plugin", required_argument, NULL, 'p' },
+		{ "churn", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -433,6 +455,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			o.plugin = optarg;
+			break;
+		case 'c':
+			o.churn = true;
 			break;
 		case 'h':
 			tcptop_bench_drain_usage(stdout);

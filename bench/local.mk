@@ -15,6 +15,7 @@ bench_libtcptopbench_la_SOURCES = \
 	bench/bench_util.c bench/bench_util.h \
 	bench/bench_net.c bench/bench_net.h \
 	bench/bench_holder.c bench/bench_holder.h \
+	bench/bench_churn.c bench/bench_churn.h \
 	bench/bench_peer.c bench/bench_peer.h \
 	bench/bench_cli.c bench/bench_cli.h \
 	bench/bench_iperf.c bench/bench_iperf.h

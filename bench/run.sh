@@ -27,4 +27,8 @@ run "$b/tcptop-bench-event" ${BENCH_EVENT_ARGS:-}
 run "$b/tcptop-bench-e2e" --cli "$builddir/cli/tcptop" ${BENCH_E2E_ARGS:-}
 # shellcheck disable=SC2086
 run "$b/tcptop-bench-drain" --plugin "$builddir/plugin/.libs/tcptop.so" ${BENCH_DRAIN_ARGS:-}
+# Exactness when sockets come and go during drains, as on a busy server.
+# shellcheck disable=SC2086
+run "$b/tcptop-bench-drain" --plugin "$builddir/plugin/.libs/tcptop.so" --churn \
+	${BENCH_CHURN_ARGS:---flows 1000,10000 --rounds 5}
 exit $status
