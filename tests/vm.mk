@@ -11,7 +11,9 @@ tests_vm_tcptop_vm_exact_SOURCES = \
 	tests/vm/vm_exact.c \
 	tests/vm/vm_io.c \
 	tests/vm/vm_paths.c \
-	tests/vm/vm_socket.c
+	tests/vm/vm_socket.c \
+	tests/vm/vm_explore.h \
+	tests/vm/vm_explore.c
 tests_vm_tcptop_vm_exact_LDADD = core/libtcptop.la -lpthread
 TESTS += tests/vm/tcptop-vm-exact
 

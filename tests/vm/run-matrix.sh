@@ -138,27 +138,22 @@ vm_cc_static() {
 
 # Prints "name binary args", one per test: what the VM runs in each mode.
 vm_build_tests() {
-	local bin=$work/initramfs/tests programs core line prog srcs flags name
+	local bin=$work/initramfs/tests programs line prog srcs flags name
 	mkdir -p "$bin" || return 1
 	make -s -C "$builddir" bpf/tcptop.skel.h >&2 || return 1
 	programs=$(vm_programs)
-	core=$(echo "$programs" | sed -n 's/^core: \([^|]*\)|.*/\1/p')
-	# shellcheck disable=SC2086
-	core=$(vm_c_files $core)
-	[ -n "$core" ] || { say "make did not tell the core library's sources" >&2; return 1; }
-	# shellcheck disable=SC2086
-	vm_cc_static -o "$bin/tcptop-vm-exact" "$srcdir"/tests/vm/vm_exact.c "$srcdir"/tests/vm/vm_io.c \
-		"$srcdir"/tests/vm/vm_paths.c "$srcdir"/tests/vm/vm_socket.c $core >&2 || return 1
-	echo "vm-exact tcptop-vm-exact"
-	# The core's live tests (tests/live_*), rebuilt static from the sources make knows.
-	echo "$programs" | grep '^tests/live_' | while read -r line; do
+	echo "$programs" | grep -q '^tests/vm/tcptop-vm-exact:' ||
+		{ say "make does not know tests/vm/tcptop-vm-exact (is tests/vm.mk included?)" >&2; return 1; }
+	# tcptop-vm-exact and the core's live tests (tests/live_*), rebuilt static
+	# from the sources make knows.
+	echo "$programs" | grep -E '^tests/(live_|vm/tcptop-vm-exact)' | while read -r line; do
 		prog=${line%%:*}
 		srcs=${line#*: }
 		flags=${srcs#*|}
 		srcs=${srcs%%|*}
 		name=$(basename "$prog")
 		# shellcheck disable=SC2086
-		if vm_cc_static -o "$bin/$name" $(vm_c_files $srcs) $core $flags >&2; then
+		if vm_cc_static -o "$bin/$name" $(vm_c_files $srcs | sort -u) $flags >&2; then
 			echo "$name $name"
 		else
 			say "cannot build $prog statically" >&2

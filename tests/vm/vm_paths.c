@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "vm_exact.h"
+#include "vm_explore.h"
 
 #ifndef SO_ZEROCOPY
 #define SO_ZEROCOPY 60
@@ -305,7 +306,22 @@ const struct tcptop_vm_path tcptop_vm_paths[] = {
 	  .recv = tcptop_vm_read, .echo = true },
 	{ .name = "echo", .family = TCPTOP_VM_MAPPED, .send = tcptop_vm_write,
 	  .recv = tcptop_vm_read, .echo = true },
-	/* Beyond plain TCP sockets: reported, not required (see .explore). */
+	/* Reported, not required (see .explore). */
+	{ .name = "msg-oob", .family = TCPTOP_VM_IPV4, .send = tcptop_vm_send_oob,
+	  .recv = tcptop_vm_recv_oob, .explore = true },
+	{ .name = "recv-trunc", .family = TCPTOP_VM_IPV4, .send = tcptop_vm_write,
+	  .recv = tcptop_vm_recv_trunc, .explore = true },
+	{ .name = "io-uring", .family = TCPTOP_VM_IPV4, .send = tcptop_vm_uring_send,
+	  .recv = tcptop_vm_uring_recv, .setup = tcptop_vm_uring_setup,
+	  .teardown = tcptop_vm_uring_teardown, .explore = true },
+	{ .name = "io-uring-async", .family = TCPTOP_VM_IPV4, .send = tcptop_vm_uring_send,
+	  .recv = tcptop_vm_uring_recv, .setup = tcptop_vm_uring_async_setup,
+	  .teardown = tcptop_vm_uring_teardown, .explore = true },
+	{ .name = "tcp-zerocopy-receive", .family = TCPTOP_VM_IPV4, .send = tcptop_vm_write,
+	  .recv = tcptop_vm_zc_recv, .setup = tcptop_vm_zc_setup,
+	  .teardown = tcptop_vm_zc_teardown, .explore = true },
+	{ .name = "ktls", .family = TCPTOP_VM_IPV4, .send = tcptop_vm_write,
+	  .recv = tcptop_vm_read, .prepare = tcptop_vm_ktls_prepare, .explore = true },
 	{ .name = "mptcp", .family = TCPTOP_VM_IPV4, .protocol = TCPTOP_VM_IPPROTO_MPTCP,
 	  .send = tcptop_vm_write, .recv = tcptop_vm_read, .explore = true },
 };
