@@ -82,6 +82,14 @@ int live_drain_job(struct live *l, struct traffic_job *j, unsigned interval_ms,
 		   struct traffic_result *truth);
 
 /*
+ * The same for a steady job started with a long duration: stop its sending
+ * once one of its sockets had bytes in min_active drains and min_ms have
+ * passed, however slow the drains are on a busy host.
+ */
+int live_drain_job_min(struct live *l, struct traffic_job *j, unsigned interval_ms,
+		       unsigned min_active, unsigned min_ms, struct traffic_result *truth);
+
+/*
  * One case: forget earlier reports, run o in a forked job while draining
  * every interval_ms, then expect exact numbers.  The truth goes to truth_out
  * when not NULL (the caller frees it).  Returns the mismatches.
@@ -101,6 +109,9 @@ int live_expect_absent(struct live *l, const char *label, const struct traffic_r
 /* What the tracer reported for one endpoint (tx + rx through out pointers). */
 void live_reported(const struct live *l, const struct traffic_endpoint *e, uint64_t *tx,
 		   uint64_t *rx, const struct live_flow **first);
+
+/* The most drains that carried bytes for any one endpoint of the truth. */
+uint64_t live_most_active(const struct live *l, const struct traffic_result *truth);
 
 /* Record a failed check with a message. */
 void live_fail(struct live *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

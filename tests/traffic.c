@@ -252,12 +252,24 @@ static int tt_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+volatile sig_atomic_t tt_stop_requested;
+
+static void tt_on_stop(int sig)
+{
+	(void)sig;
+	tt_stop_requested = 1;
+}
+
 static void tt_job_main(const struct traffic_opts *o, int gate_fd, int result_fd)
 {
+	struct sigaction sa = { .sa_handler = tt_on_stop };
 	struct traffic_result r = { 0 };
 	struct tt_job_header h = { 0 };
 	char go;
 
+	/* No SA_RESTART: a stop request wakes the steady loop's epoll_wait. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
 	if (gate_fd >= 0) {
 		/* End of file means the parent gave up on us. */
 		if (read(gate_fd, &go, 1) != 1)
@@ -339,6 +351,11 @@ int traffic_job_go(struct traffic_job *j)
 	close(j->gate_fd);
 	j->gate_fd = -1;
 	return err;
+}
+
+int traffic_job_stop(struct traffic_job *j)
+{
+	return kill(j->pid, SIGUSR1) < 0 ? -errno : 0;
 }
 
 int traffic_job_poll(struct traffic_job *j, int timeout_ms)

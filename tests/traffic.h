@@ -142,6 +142,11 @@ int traffic_job_go(struct traffic_job *j);
  * results ready).  Returns 1 when it has ended, 0 when not yet, or -errno.
  */
 int traffic_job_poll(struct traffic_job *j, int timeout_ms);
+/*
+ * Ask a steady job to stop sending now rather than at --duration-ms; it then
+ * finishes as usual (echoes drained, sockets closed).  Other scenarios ignore it.
+ */
+int traffic_job_stop(struct traffic_job *j);
 /* Wait for the job to finish, append its endpoints to r and free j. */
 int traffic_job_wait(struct traffic_job *j, struct traffic_result *r);
 

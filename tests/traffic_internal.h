@@ -3,6 +3,8 @@
 #ifndef TCPTOP_TESTS_TRAFFIC_INTERNAL_H
 #define TCPTOP_TESTS_TRAFFIC_INTERNAL_H
 
+#include <signal.h>
+
 #include "traffic.h"
 
 /* A socket and the truth about it in this process. */
@@ -52,6 +54,9 @@ int tt_set_nodelay(int fd);
 
 void tt_sleep_ms(unsigned ms);
 uint64_t tt_now_ms(void);
+
+/* Set by traffic_job_stop() (SIGUSR1 in the job): steady stops sending early. */
+extern volatile sig_atomic_t tt_stop_requested;
 
 int tt_result_add(struct traffic_result *r, const struct traffic_endpoint *e);
 /* Children report their endpoints through a pipe, one record per write. */

@@ -408,7 +408,7 @@ int tt_run_steady(const struct traffic_opts *o, struct traffic_result *r)
 		uint64_t now = tt_now_ms();
 		int n, k;
 
-		if (sending && now >= start + o->duration_ms) {
+		if (sending && (now >= start + o->duration_ms || tt_stop_requested)) {
 			/* Done: the servers echo what they still hold, then everyone closes. */
 			sending = false;
 			for (i = 0; i < o->flows; i++)
