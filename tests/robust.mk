@@ -147,3 +147,8 @@ dist_check_SCRIPTS += tests/hostile_comm.sh tests/hostile_check.py
 # ---- unprivileged -------------------------------------------------------------
 TESTS += tests/unpriv_cli.sh tests/unpriv_plugin.sh
 dist_check_SCRIPTS += tests/unpriv_cli.sh tests/unpriv_plugin.sh
+
+# ---- valgrind -----------------------------------------------------------------
+TESTS += tests/valgrind_unit.sh tests/valgrind_live.sh
+dist_check_SCRIPTS += tests/valgrind_unit.sh tests/valgrind_live.sh
+EXTRA_DIST += tests/valgrind.supp
