@@ -4,9 +4,9 @@
 # TCPTOP_REQUIRE_BPF=1, then powers off.  Everything the harness parses goes
 # to the second serial port, away from kernel messages on the console:
 #   TCPTOP-VM-BOOTED kernel=K
-#   TCPTOP-VM-RESULT test=NAME mode=MODE result=PASS|FAIL|SKIP rc=N
+#   TCPTOP-VM-RESULT test=NAME mode=MODE result=PASS|FAIL|SKIP rc=N secs=N
 #   TCPTOP-VM-DONE
-# The test's own output goes there too, each line prefixed with "| ".
+# The test's own output goes there too, each line prefixed with "| ", once it ended.
 /bin/busybox --install -s /bin
 export PATH=/bin:/tests
 
@@ -28,27 +28,41 @@ say() {
 	echo "$*" > "$out"
 }
 
+# Modules some explored paths need (kernel TLS), in dependency order.
+if [ -f /tests/modules ]; then
+	while read -r m; do
+		insmod "/lib/modules/$m" 2>/dev/null || say "# insmod $m failed"
+	done < /tests/modules
+fi
+
 # Seconds one test may take; a test that runs out is killed and fails.
-limit=$(cat /tests/timeout 2>/dev/null || echo 600)
+limit=$(cat /tests/timeout 2>/dev/null || echo 300)
 
 say "TCPTOP-VM-BOOTED kernel=$(uname -r)"
 while read -r name mode bin args; do
 	case "$name" in ''|'#'*) continue ;; esac
 	say "TCPTOP-VM-START test=$name mode=$mode"
+	start=$(date +%s)
 	cd /tmp
-	# Streamed, so a test that hangs still shows how far it got.
+	rm -f /tmp/timed-out
+	# Its own session, so a hung test and every process it forked can be killed together.
 	# shellcheck disable=SC2086 # args are split on purpose
-	{
-		TCPTOP_PROBE="$mode" TCPTOP_REQUIRE_BPF=1 timeout "$limit" "/tests/$bin" $args 2>&1
-		echo $? > /tmp/rc
-	} | sed 's/^/| /' > "$out"
-	rc=$(cat /tmp/rc)
+	TCPTOP_PROBE="$mode" TCPTOP_REQUIRE_BPF=1 setsid "/tests/$bin" $args < /dev/null > /tmp/test.out 2>&1 &
+	pid=$!
+	( sleep "$limit"; touch /tmp/timed-out; kill -KILL -- "-$pid" 2> /dev/null ) &
+	watchdog=$!
+	wait "$pid"
+	rc=$?
+	kill "$watchdog" 2> /dev/null
+	kill -KILL -- "-$pid" 2> /dev/null
+	sed 's/^/| /' /tmp/test.out > "$out"
+	[ -e /tmp/timed-out ] && say "# $name ($mode) ran out of time after ${limit}s and was killed"
 	case $rc in
 		0) result=PASS ;;
 		77) result=SKIP ;;
 		*) result=FAIL ;;
 	esac
-	say "TCPTOP-VM-RESULT test=$name mode=$mode result=$result rc=$rc"
+	say "TCPTOP-VM-RESULT test=$name mode=$mode result=$result rc=$rc secs=$(( $(date +%s) - start ))"
 done < /tests/plan
 say "TCPTOP-VM-DONE"
 sync

@@ -16,7 +16,8 @@
 #   TCPTOP_VM_CACHE         where fetched kernels are kept
 #                           (default ${XDG_CACHE_HOME:-$HOME/.cache}/collectd-tcptop)
 #   TCPTOP_VM_TIMEOUT       seconds for one VM, boot to power-off (default 1800)
-#   TCPTOP_VM_TEST_TIMEOUT  seconds for one test in one mode (default 600)
+#   TCPTOP_VM_TEST_TIMEOUT  seconds for one test in one mode (default 300)
+#   TCPTOP_VM_MODULES       kernel modules to load first (default: what kernel TLS needs)
 #   TCPTOP_VM_SKIP=1        skip the whole matrix (exit 77), for quick local runs
 #   CC                      compiler for the static test binaries (default cc)
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -162,6 +163,21 @@ vm_build_tests() {
 	done
 }
 
+# Kernel modules for the kernel-TLS path (AES-GCM and tls), when the kernel has them as modules.
+vm_modules="gf128mul ghash-generic ctr gcm tls"
+
+vm_add_modules() {
+	local kroot=$1 root=$work/initramfs m f
+	rm -rf "$root/lib/modules" "$root/tests/modules"
+	for m in ${TCPTOP_VM_MODULES-$vm_modules}; do
+		f=$(find "$kroot/lib/modules" -name "$m.ko" 2>/dev/null | head -n 1)
+		[ -n "$f" ] || continue
+		mkdir -p "$root/lib/modules" && cp "$f" "$root/lib/modules/" || return 1
+		echo "$m.ko" >> "$root/tests/modules"
+	done
+	return 0
+}
+
 vm_make_initramfs() {
 	local root=$work/initramfs busybox
 	busybox=$(command -v busybox || echo /bin/busybox)
@@ -249,7 +265,7 @@ if [ -n "${TCPTOP_VM_TESTS:-}" ]; then
 fi
 [ -n "$tests" ] || die "no test to run"
 echo "$tests" > "$work/tests"
-echo "${TCPTOP_VM_TEST_TIMEOUT:-600}" > "$work/initramfs/tests/timeout"
+echo "${TCPTOP_VM_TEST_TIMEOUT:-300}" > "$work/initramfs/tests/timeout"
 
 status=0
 for series in ${TCPTOP_VM_KERNELS:-6.1}; do
@@ -262,7 +278,8 @@ for series in ${TCPTOP_VM_KERNELS:-6.1}; do
 			[ "$bin" = BUILD-FAILED ] || echo "$name $mode $bin $args"
 		done
 	done > "$work/initramfs/tests/plan"
-	vm_make_initramfs || { say "FAIL: cannot build the initramfs"; status=1; break; }
+	vm_add_modules "$(dirname "$(dirname "$vmlinuz")")" &&
+		vm_make_initramfs || { say "FAIL: cannot build the initramfs"; status=1; break; }
 	say "booting $tag ($vmlinuz) for: $(echo "$tests" | awk '{print $1}' | tr '\n' ' ')in modes: $modes"
 	start=$(date +%s)
 	vm_boot "$vmlinuz" "$tag"

@@ -5,7 +5,11 @@
  * really moved.  It prints one line per path:
  *
  *   TCPTOP-VM-PATH kernel=K mode=M path=P family=F client_tx=COUNTED/TRUE
- *       client_rx=... server_tx=... server_rx=... result=PASS|FAIL|XFAIL|XPASS|ERROR
+ *       client_rx=... server_tx=... server_rx=... wrong_pid=B wrong_comm=B dropped=N
+ *       result=PASS|FAIL|XFAIL|XPASS|ERROR
+ *
+ * Bytes on our sockets filed under another process (wrong_pid) or under our
+ * process with another name (wrong_comm) are not counted as ours.
  *
  * and exits 0 when every required path is exact, 1 otherwise, 77 when BPF
  * cannot be loaded (unless TCPTOP_REQUIRE_BPF=1), 2 on bad arguments.
@@ -45,7 +49,8 @@ struct tcptop_vm_count {
 	struct tcptop_table *table;
 	const struct tcptop_vm_pair *pair;	/* NULL between paths */
 	uint64_t tx[2], rx[2];
-	uint64_t misattributed;			/* bytes on our sockets owned by someone else */
+	uint64_t wrong_pid;			/* bytes on our sockets owned by another process */
+	uint64_t wrong_comm;			/* ours, but under another name (a thread's) */
 	uint64_t dropped;
 	int err;
 };
@@ -83,10 +88,14 @@ static void tcptop_vm_fold(struct tcptop_vm_count *c)
 		for (k = 0; k < 2; k++) {
 			if (!tcptop_vm_matches(e, &c->pair->ep[k]))
 				continue;
-			if (e->tgid != (uint32_t)getpid() || strcmp(e->comm, TCPTOP_VM_COMM) != 0) {
-				fprintf(stderr, "# bytes on our socket owned by pid %u comm '%s'\n",
-					e->tgid, e->comm);
-				c->misattributed += e->tx_delta + e->rx_delta;
+			if (e->tgid != (uint32_t)getpid()) {
+				c->wrong_pid += e->tx_delta + e->rx_delta;
+				continue;
+			}
+			if (strcmp(e->comm, TCPTOP_VM_COMM) != 0) {
+				if (!c->wrong_comm)
+					fprintf(stderr, "# bytes on our socket under comm '%s'\n", e->comm);
+				c->wrong_comm += e->tx_delta + e->rx_delta;
 				continue;
 			}
 			c->tx[k] += e->tx_delta;
@@ -133,7 +142,7 @@ static bool tcptop_vm_run_path(const struct tcptop_vm_path *path, const struct t
 	tcptop_vm_drain(c);
 	memset(c->tx, 0, sizeof(c->tx));
 	memset(c->rx, 0, sizeof(c->rx));
-	c->misattributed = c->dropped = 0;
+	c->wrong_pid = c->wrong_comm = c->dropped = 0;
 	c->err = 0;
 
 	err = tcptop_vm_pair_open(&pair, path->family, path->protocol);
@@ -154,7 +163,7 @@ static bool tcptop_vm_run_path(const struct tcptop_vm_path *path, const struct t
 			err = c->err;
 			fprintf(stderr, "# drain failed: %s\n", strerror(-err));
 		}
-		exact = !c->misattributed && !c->dropped;
+		exact = !c->wrong_pid && !c->wrong_comm && !c->dropped;
 		for (k = 0; k < 2; k++)
 			exact = exact && c->tx[k] == pair.ep[k].tx && c->rx[k] == pair.ep[k].rx;
 	}
@@ -162,11 +171,11 @@ static bool tcptop_vm_run_path(const struct tcptop_vm_path *path, const struct t
 	printf("TCPTOP-VM-PATH kernel=%s mode=%s path=%s family=%s"
 	       " client_tx=%" PRIu64 "/%" PRIu64 " client_rx=%" PRIu64 "/%" PRIu64
 	       " server_tx=%" PRIu64 "/%" PRIu64 " server_rx=%" PRIu64 "/%" PRIu64
-	       " misattributed=%" PRIu64 " dropped=%" PRIu64 " result=%s\n",
+	       " wrong_pid=%" PRIu64 " wrong_comm=%" PRIu64 " dropped=%" PRIu64 " result=%s\n",
 	       kernel, tcptop_probe_name(tcptop_tracer_probe(c->tr)), path->name,
 	       tcptop_vm_family_name(path->family), c->tx[0], err ? 0 : pair.ep[0].tx, c->rx[0],
 	       err ? 0 : pair.ep[0].rx, c->tx[1], err ? 0 : pair.ep[1].tx, c->rx[1],
-	       err ? 0 : pair.ep[1].rx, c->misattributed, c->dropped, verdict);
+	       err ? 0 : pair.ep[1].rx, c->wrong_pid, c->wrong_comm, c->dropped, verdict);
 	fflush(stdout);
 	if (path->explore && !o->strict)
 		return true;

@@ -12,6 +12,7 @@
 #include <linux/tls.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,13 +306,29 @@ ssize_t tcptop_vm_send_oob(struct tcptop_vm_io *io, int fd, size_t len)
 	return tcptop_vm_ret(send(fd, io->buf, len, MSG_NOSIGNAL));
 }
 
+/*
+ * Fetch the urgent byte before reading past its mark: the first read beyond
+ * it discards it (tcp_recvmsg clears urg_data once copied_seq passes it).
+ */
 ssize_t tcptop_vm_recv_oob(struct tcptop_vm_io *io, int fd, size_t len)
 {
-	ssize_t n = recv(fd, io->buf, 1, MSG_OOB | MSG_DONTWAIT);
+	struct pollfd pfd = { .fd = fd, .events = POLLPRI };
+	int mark = sockatmark(fd);
+	ssize_t n;
 
-	if (n > 0)
-		return n;
-	/* Reads stop at the urgent mark; EINVAL/EAGAIN just mean "none pending". */
+	if (mark < 0)
+		return -errno;
+	/* There is one urgent byte (io->off: fetched); the mark stays set after it. */
+	if (mark && !io->off) {
+		n = recv(fd, io->buf, 1, MSG_OOB | MSG_DONTWAIT);
+		if (n > 0) {
+			io->off = 1;
+			return n;
+		}
+		/* The mark is known but the byte is not valid yet: wait for it. */
+		poll(&pfd, 1, 100);
+		return -EINTR;
+	}
 	return tcptop_vm_ret(recv(fd, io->buf, len, 0));
 }
 
