@@ -94,10 +94,14 @@ void plugin_log(int level, const char *format, ...)
 int plugin_dispatch_values(value_list_t const *vl)
 {
 	struct stubs_dispatch *d = realloc(stubs.dispatched, (stubs.ndispatched + 1) * sizeof(*d));
+	size_t i;
 
 	if (!d)
 		abort();
 	stubs.dispatched = d;
+	/* The array may have moved: each vl.values must point at its own entry again. */
+	for (i = 0; i < stubs.ndispatched; i++)
+		d[i].vl.values = d[i].values;
 	d += stubs.ndispatched++;
 	if (vl->values_len > STUBS_MAX_VALUES)
 		abort();
