@@ -15,8 +15,8 @@
  * delivered, never the size that was asked for.
  *
  * Draining is lossless: the iterators and the destroy hook take counters with
- * an atomic exchange, so each byte is taken by exactly one of them, and every
- * byte they take is written out whole (see tcptop_emit_live).
+ * an atomic exchange, so each byte is taken by exactly one of them, and only
+ * after room for the record is reserved (see tcptop_emit_live).
  */
 #include "tcptop_kernel.h"
 #include <bpf/bpf_helpers.h>
@@ -26,6 +26,9 @@
 #include "tcptop.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* Linux 6.2+ (tracepoint mode needs 6.3); weak, so older kernels load the other modes. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 /* Filters and limits, set by user space before load. */
 const volatile __u32 targ_tgid = 0;
@@ -40,6 +43,8 @@ __u64 live_flows = 0;
 __u64 next_flow_id = 0;
 __u64 drop_events[TCPTOP_DROP_NR] = {};
 __u64 drop_bytes[TCPTOP_DROP_NR] = {};
+/* Sockets an iterator pass left for the next pass because drain_ring was full. */
+__u64 drain_deferred = 0;
 
 /* tracepoint and fentry modes: per-socket storage, freed with the socket. */
 struct {
@@ -77,6 +82,18 @@ struct {
 	__type(key, int);
 	__type(value, struct tcptop_rx_cursor);
 } rx_cursor SEC(".maps");
+
+/*
+ * Records of live sockets, written by the drain iterator.  Writing them here
+ * instead of to the iterator's seq_file lets one read() walk the whole map:
+ * the socket-storage iterator resumes each read() by re-walking its bucket
+ * from the head, which made a drain quadratic in the number of sockets.
+ * Sized by user space for max_flows records.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} drain_ring SEC(".maps");
 
 /* Final counters of sockets that closed since the last drain. */
 struct {
@@ -151,28 +168,37 @@ static __always_inline bool tcptop_family_wanted(struct sock *sk, __u16 family)
 	return family == targ_family;
 }
 
-/* Returns the caller's slot in f, claiming a free one on first use. */
-static __always_inline struct tcptop_slot *tcptop_slot_get(struct tcptop_flow *f, __u32 tgid)
+/*
+ * Not the owner of slot 0: find the caller's slot, or claim a free one and
+ * capture the name there, in the kernel, at first use.  Kept out of line so
+ * the common event's code stays short.
+ */
+static __noinline void tcptop_add_slow(struct tcptop_flow *f, __u32 tgid, __s64 bytes, bool rx)
 {
+	struct tcptop_slot *s = NULL;
 	int i;
 
-	if (f->slot[0].tgid == tgid)
-		return &f->slot[0];
 #pragma unroll
 	for (i = 0; i < TCPTOP_SLOTS; i++) {
-		struct tcptop_slot *s = &f->slot[i];
-		__u32 cur = s->tgid;
+		__u32 cur = f->slot[i].tgid;
 
 		if (cur == 0)
-			cur = __sync_val_compare_and_swap(&s->tgid, 0, tgid);
-		if (cur == 0) {
-			bpf_get_current_comm(s->comm, sizeof(s->comm));
-			return s;
+			cur = __sync_val_compare_and_swap(&f->slot[i].tgid, 0, tgid);
+		if (cur == 0)
+			bpf_get_current_comm(f->slot[i].comm, sizeof(f->slot[i].comm));
+		if (cur == 0 || cur == tgid) {
+			s = &f->slot[i];
+			break;
 		}
-		if (cur == tgid)
-			return s;
 	}
-	return NULL;
+	if (!s) {
+		tcptop_drop(TCPTOP_DROP_SLOTS_FULL, bytes);
+		return;
+	}
+	if (rx)
+		__sync_fetch_and_add(&s->rx, bytes);
+	else
+		__sync_fetch_and_add(&s->tx, bytes);
 }
 
 static __always_inline bool tcptop_reserve_flow(void)
@@ -189,9 +215,8 @@ static __always_inline bool tcptop_reserve_flow(void)
  * receive): what arrived in order, less what is still queued, less the
  * FIN's sequence number once the reader has passed it.
  */
-static __always_inline __u64 tcptop_tp_consumed(struct tcp_sock *tp)
+static __always_inline __u64 tcptop_consumed(struct sock *sk, struct tcp_sock *tp)
 {
-	struct sock *sk = (struct sock *)tp;
 	__u32 unread = tp->rcv_nxt - tp->copied_seq;
 	bool fin_read = (sk->__sk_common.skc_flags & (1UL << SOCK_DONE)) && unread == 0;
 
@@ -204,7 +229,7 @@ static __always_inline bool tcptop_rx_consumed(struct sock *sk, __u64 *out)
 
 	if (!tp)
 		return false;
-	*out = tcptop_tp_consumed(tp);
+	*out = tcptop_consumed(sk, tp);
 	return true;
 }
 
@@ -229,7 +254,7 @@ static __always_inline __u64 tcptop_rx_baseline(struct sock *sk)
  * ever sees a half-made one.  Of the CPUs racing to create it, the one whose
  * id is in the entry keeps its live_flows place; the others give it back.
  */
-static __always_inline struct tcptop_flow *tcptop_flow_sk_create(struct sock *sk, __u64 rx_seen)
+static __noinline struct tcptop_flow *tcptop_flow_sk_create(struct sock *sk, __u64 rx_seen)
 {
 	struct tcptop_flow init = {};
 	struct tcptop_flow *f;
@@ -287,16 +312,14 @@ static __always_inline bool tcptop_task_wanted(__u32 tgid)
 
 static __always_inline void tcptop_add(struct tcptop_flow *f, __u32 tgid, __s64 bytes, bool rx)
 {
-	struct tcptop_slot *s = tcptop_slot_get(f, tgid);
-
-	if (!s) {
-		tcptop_drop(TCPTOP_DROP_SLOTS_FULL, bytes);
+	if (f->slot[0].tgid != tgid) {
+		tcptop_add_slow(f, tgid, bytes, rx);
 		return;
 	}
 	if (rx)
-		__sync_fetch_and_add(&s->rx, bytes);
+		__sync_fetch_and_add(&f->slot[0].rx, bytes);
 	else
-		__sync_fetch_and_add(&s->tx, bytes);
+		__sync_fetch_and_add(&f->slot[0].tx, bytes);
 }
 
 /* Tracing programs (tp_btf, fexit): sk is a trusted pointer, read it directly. */
@@ -342,40 +365,23 @@ int BPF_PROG(tcptop_tp_send, struct sock *sk, int ret, int flags)
  * last call are this reader's.  Peeks do not move the sequence, so add
  * nothing.  sock_recv_length would miss splice, so it is not used.
  */
-SEC("tp_btf/tcp_rcv_space_adjust")
-int BPF_PROG(tcptop_tp_rcv_space, struct sock *sk)
+/*
+ * First RX event of a socket without a flow entry.  A connection born after
+ * start-up, or seen by the start-up seeding, has a cursor; one without is
+ * older than us, and is counted from now on.
+ */
+static __noinline int tcptop_rx_first_sight(struct sock *sk, __u32 tgid, __u64 now)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u16 family = sk->__sk_common.skc_family;
-	struct tcptop_rx_cursor *c;
+	struct tcptop_rx_cursor *c = bpf_sk_storage_get(&rx_cursor, sk, 0, 0);
 	struct tcptop_flow *f;
-	__u64 now;
 	__s64 delta;
 
-	if ((family != AF_INET && family != AF_INET6) || !tcptop_family_wanted(sk, family))
-		return 0;
-	if (!tcptop_rx_consumed(sk, &now))
-		return 0;
-	f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
-	if (f) {
-		/* The socket lock serialises these calls, so a plain update is enough. */
-		delta = now - f->rx_seen;
-		if (delta == 0)
-			return 0;
-		f->rx_seen = now;
-		if (delta > 0 && tcptop_task_wanted(tgid))
-			tcptop_add(f, tgid, delta, true);
-		return 0;
-	}
-
-	c = bpf_sk_storage_get(&rx_cursor, sk, 0, 0);
 	if (!tcptop_task_wanted(tgid)) {
 		/* Bytes of a filtered-out reader must not land on the next reader. */
 		if (c)
 			c->rx_seen = now;
 		return 0;
 	}
-	/* No cursor: the connection predates us and escaped the start-up seeding; count from now. */
 	delta = c ? now - c->rx_seen : 0;
 	f = tcptop_flow_sk_create(sk, now);
 	if (!f) {
@@ -387,6 +393,42 @@ int BPF_PROG(tcptop_tp_rcv_space, struct sock *sk)
 		return 0;
 	}
 	if (delta > 0)
+		tcptop_add(f, tgid, delta, true);
+	return 0;
+}
+
+/*
+ * RX: the kernel calls tcp_rcv_space_adjust under the socket lock, in the
+ * reader's context, after every copy out of the receive queue by recvmsg,
+ * splice (tcp_read_sock) or zero-copy receive.  The bytes consumed since the
+ * last call are this reader's.  Peeks do not move the sequence, so add
+ * nothing.  sock_recv_length would miss splice, so it is not used.
+ */
+SEC("tp_btf/tcp_rcv_space_adjust")
+int BPF_PROG(tcptop_tp_rcv_space, struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+	struct tcp_sock *tp;
+	struct tcptop_flow *f;
+	__u32 tgid;
+	__u64 now;
+	__s64 delta;
+
+	if ((family != AF_INET && family != AF_INET6) || !tcptop_family_wanted(sk, family))
+		return 0;
+	/* Always a full TCP socket here: a cast reads it without a helper call. */
+	tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
+	now = tcptop_consumed(sk, tp);
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
+	if (!f)
+		return tcptop_rx_first_sight(sk, tgid, now);
+	/* The socket lock serialises these calls, so a plain update is enough. */
+	delta = now - f->rx_seen;
+	if (delta == 0)
+		return 0;
+	f->rx_seen = now;
+	if (delta > 0 && tcptop_task_wanted(tgid))
 		tcptop_add(f, tgid, delta, true);
 	return 0;
 }
@@ -640,7 +682,7 @@ int tcptop_seed_rx(struct bpf_iter__tcp *ctx)
 		return 0;
 	if (bpf_sk_storage_get(&flows_sk, tp, 0, 0) || bpf_sk_storage_get(&rx_cursor, tp, 0, 0))
 		return 0;
-	init.rx_seen = tcptop_tp_consumed(tp);
+	init.rx_seen = tcptop_consumed((struct sock *)tp, tp);
 	bpf_sk_storage_get(&rx_cursor, tp, &init, BPF_SK_STORAGE_GET_F_CREATE);
 	return 0;
 }
@@ -648,38 +690,35 @@ int tcptop_seed_rx(struct bpf_iter__tcp *ctx)
 /* ---- drain: one record per socket with bytes since the last drain -------- */
 
 /*
- * The record is built with the counters exchanged to zero, then written with
- * one bpf_seq_write.  User space reads in chunks small enough that the
- * seq_file buffer never overflows (see TCPTOP_ITER_READ_SIZE), so the write
- * cannot fail; if it ever did, the bytes go back into the counters and the
- * kernel shows this socket again.
+ * Room in the ring is reserved before any counter is taken, so a full ring
+ * loses nothing: the socket keeps its bytes and the drain runs another pass.
+ * The counters are then taken with an exchange, so a concurrent event or the
+ * destroy hook can neither lose nor double a byte.
  */
-static __always_inline void tcptop_emit_live(struct seq_file *seq, struct tcptop_flow *f)
+static __always_inline void tcptop_emit_live(struct tcptop_flow *f)
 {
-	struct tcptop_flow rec;
-	__u64 total = 0;
+	struct tcptop_flow *rec;
 	int i;
 
-	__builtin_memcpy(&rec, f, sizeof(rec));
-	rec.flags = 0;
+#pragma unroll
+	for (i = 0; i < TCPTOP_SLOTS; i++)
+		if (f->slot[i].tx || f->slot[i].rx)
+			break;
+	if (i == TCPTOP_SLOTS)
+		return;		/* idle since the last drain: costs no write */
+	rec = bpf_ringbuf_reserve(&drain_ring, sizeof(*rec), 0);
+	if (!rec) {
+		__sync_fetch_and_add(&drain_deferred, 1);
+		return;
+	}
+	__builtin_memcpy(rec, f, sizeof(*rec));
+	rec->flags = 0;
 #pragma unroll
 	for (i = 0; i < TCPTOP_SLOTS; i++) {
-		/* Plain reads first: an idle socket costs no locked instruction. */
-		rec.slot[i].tx = f->slot[i].tx ? __sync_lock_test_and_set(&f->slot[i].tx, 0) : 0;
-		rec.slot[i].rx = f->slot[i].rx ? __sync_lock_test_and_set(&f->slot[i].rx, 0) : 0;
-		total += rec.slot[i].tx + rec.slot[i].rx;
+		rec->slot[i].tx = f->slot[i].tx ? __sync_lock_test_and_set(&f->slot[i].tx, 0) : 0;
+		rec->slot[i].rx = f->slot[i].rx ? __sync_lock_test_and_set(&f->slot[i].rx, 0) : 0;
 	}
-	if (!total)
-		return;
-	if (bpf_seq_write(seq, &rec, sizeof(rec)) == 0)
-		return;
-#pragma unroll
-	for (i = 0; i < TCPTOP_SLOTS; i++) {
-		if (rec.slot[i].tx)
-			__sync_fetch_and_add(&f->slot[i].tx, rec.slot[i].tx);
-		if (rec.slot[i].rx)
-			__sync_fetch_and_add(&f->slot[i].rx, rec.slot[i].rx);
-	}
+	bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
 }
 
 SEC("iter/bpf_sk_storage_map")
@@ -688,7 +727,7 @@ int tcptop_drain_sk(struct bpf_iter__bpf_sk_storage_map *ctx)
 	struct tcptop_flow *f = ctx->value;
 
 	if (ctx->sk && f)
-		tcptop_emit_live(ctx->meta->seq, f);
+		tcptop_emit_live(f);
 	return 0;
 }
 
@@ -705,6 +744,6 @@ int tcptop_drain_hash(struct bpf_iter__bpf_map_elem *ctx)
 	struct tcptop_flow *f = ctx->value;
 
 	if (ctx->key && f)
-		tcptop_emit_live(ctx->meta->seq, f);
+		tcptop_emit_live(f);
 	return 0;
 }

@@ -71,6 +71,7 @@ struct tcptop_drain_stats {
 	uint64_t dropped_events_by_kind[TCPTOP_DROPPED_KINDS];
 	uint64_t dropped_bytes_by_kind[TCPTOP_DROPPED_KINDS];
 	uint64_t drain_ns;
+	uint32_t passes;		/* iterator passes (more than 1 only if the ring filled) */
 };
 
 /* ---- flow table --------------------------------------------------------- */

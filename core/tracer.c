@@ -18,11 +18,14 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "tcptop.h"
 #include "tracer_internal.h"
 #include "tcptop.skel.h"
 
 #define TCPTOP_DEFAULT_CLOSED_RING (4u << 20)
 #define TCPTOP_MAX_CLOSED_RING (1u << 30)
+/* Beyond this the drain takes more than one pass over the map; nothing is lost. */
+#define TCPTOP_MAX_DRAIN_RING (64u << 20)
 #define TCPTOP_WHY_LEN 256
 
 static const char *const tcptop_probe_names[] = {
@@ -240,14 +243,13 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 	}
 }
 
-static uint32_t tcptop_ring_size(uint32_t want)
+/* Ring sizes are powers of two of at least a page. */
+static uint32_t tcptop_ring_size(uint64_t want, uint32_t max)
 {
 	uint32_t size = 4096;
 
-	if (!want)
-		want = TCPTOP_DEFAULT_CLOSED_RING;
-	if (want > TCPTOP_MAX_CLOSED_RING)
-		want = TCPTOP_MAX_CLOSED_RING;
+	if (want > max)
+		want = max;
 	while (size < want)
 		size <<= 1;
 	return size;
@@ -257,8 +259,8 @@ static void tcptop_tracer_detach(struct tcptop_tracer *tr)
 {
 	int i;
 
-	ring_buffer__free(tr->closed_ring);
-	tr->closed_ring = NULL;
+	ring_buffer__free(tr->rings);
+	tr->rings = NULL;
 	bpf_link__destroy(tr->iter_link);
 	tr->iter_link = NULL;
 	for (i = 0; i < tr->nlinks; i++)
@@ -325,7 +327,13 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 	bpf_map__set_autocreate(tr->skel->maps.rx_cursor, !kprobe);
 	bpf_map__set_max_entries(tr->skel->maps.flows_hash, max_flows);
 	bpf_map__set_max_entries(tr->skel->maps.closed_flows,
-				 tcptop_ring_size(opts->closed_ring_bytes));
+				 tcptop_ring_size(opts->closed_ring_bytes ? opts->closed_ring_bytes
+									  : TCPTOP_DEFAULT_CLOSED_RING,
+						  TCPTOP_MAX_CLOSED_RING));
+	/* Room for one record per tracked socket (+ the ring's 8-byte header each). */
+	bpf_map__set_max_entries(tr->skel->maps.drain_ring,
+				 tcptop_ring_size((uint64_t)max_flows * (sizeof(struct tcptop_flow) + 8),
+						  TCPTOP_MAX_DRAIN_RING));
 
 	err = tcptop_bpf__load(tr->skel);
 	if (err) {
@@ -351,11 +359,12 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 		tcptop_describe_failure("creating the drain iterator", err, probe, why, whylen);
 		goto cleanup;
 	}
-	tr->closed_ring = ring_buffer__new(bpf_map__fd(tr->skel->maps.closed_flows),
-					   tcptop_tracer_on_closed, tr, NULL);
-	if (!tr->closed_ring) {
+	tr->rings = ring_buffer__new(bpf_map__fd(tr->skel->maps.drain_ring), tcptop_tracer_on_record,
+				     tr, NULL);
+	if (!tr->rings || ring_buffer__add(tr->rings, bpf_map__fd(tr->skel->maps.closed_flows),
+					   tcptop_tracer_on_record, tr) < 0) {
 		err = -errno;
-		snprintf(why, whylen, "opening the closed-socket ring failed: %s", strerror(-err));
+		snprintf(why, whylen, "opening the record rings failed: %s", strerror(-err));
 		goto cleanup;
 	}
 	for (i = 0; i < plan.nprogs; i++) {

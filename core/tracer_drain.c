@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The drain: read every live socket's counters through the iterator, then
- * the final records of sockets that closed, then the drop counters.
+ * The drain: one iterator pass over the flow map, whose program writes a
+ * record per socket with bytes into the drain ring; then the records of that
+ * ring and of the closed-socket ring; then the drop counters.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,15 +16,8 @@
 #include "tracer_internal.h"
 #include "tcptop.skel.h"
 
-/*
- * The kernel stops filling a read once it holds at least this many bytes, so
- * its 8-page seq_file buffer never holds more than this plus one record.  A
- * record that overflowed that buffer would be thrown away after its counters
- * were taken; keeping reads this small means that cannot happen.
- */
-#define TCPTOP_ITER_READ_SIZE 16384
-_Static_assert(TCPTOP_ITER_READ_SIZE + sizeof(struct tcptop_flow) < 8 * 4096,
-	       "iterator reads must not overflow the kernel's seq_file buffer");
+/* A full drain ring defers sockets to another pass; bounded so a drain always ends. */
+#define TCPTOP_MAX_PASSES 8
 
 static uint64_t tcptop_now_ns(void)
 {
@@ -33,56 +27,41 @@ static uint64_t tcptop_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static void tcptop_take_record(struct tcptop_tracer *tr, const struct tcptop_flow *rec)
+int tcptop_tracer_on_record(void *ctx, void *data, size_t size)
 {
-	int err = tcptop_table_add_record(tr->draining, rec);
+	struct tcptop_tracer *tr = ctx;
+	const struct tcptop_flow *rec = data;
+	int err;
 
+	if (size < sizeof(*rec))
+		return 0;
+	err = tcptop_table_add_record(tr->draining, rec);
 	if (err && !tr->drain_err)
 		tr->drain_err = err;
 	tr->drain_stats->records++;
 	if (rec->flags & TCPTOP_FLOW_CLOSED)
 		tr->drain_stats->closed_records++;
-}
-
-int tcptop_tracer_on_closed(void *ctx, void *data, size_t size)
-{
-	struct tcptop_tracer *tr = ctx;
-
-	if (size >= sizeof(struct tcptop_flow))
-		tcptop_take_record(tr, data);
 	return 0;
 }
 
-static int tcptop_drain_live(struct tcptop_tracer *tr)
+/*
+ * The program writes nothing to the seq_file, so one read() walks the whole
+ * map (the kernel stops only every million objects, with EAGAIN).
+ */
+static int tcptop_drain_pass(struct tcptop_tracer *tr)
 {
-	/* Room for one read plus the tail of a record split across reads. */
-	static __thread char buf[TCPTOP_ITER_READ_SIZE + sizeof(struct tcptop_flow)];
-	size_t have = 0, off;
+	char buf[64];
 	ssize_t n;
 	int fd, err = 0;
 
 	fd = bpf_iter_create(bpf_link__fd(tr->iter_link));
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		n = read(fd, buf + have, TCPTOP_ITER_READ_SIZE);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno != EINTR && errno != EAGAIN) {
 			err = -errno;
 			break;
 		}
-		if (n == 0)
-			break;
-		have += n;
-		for (off = 0; have - off >= sizeof(struct tcptop_flow); off += sizeof(struct tcptop_flow)) {
-			struct tcptop_flow rec;
-
-			memcpy(&rec, buf + off, sizeof(rec));
-			tcptop_take_record(tr, &rec);
-		}
-		memmove(buf, buf + off, have - off);
-		have -= off;
 	}
 	close(fd);
 	return err;
@@ -109,7 +88,7 @@ int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
 			struct tcptop_drain_stats *stats)
 {
 	uint64_t start = tcptop_now_ns();
-	int err, n;
+	int err = 0, n;
 
 	memset(stats, 0, sizeof(*stats));
 	tcptop_table_begin(t);
@@ -117,11 +96,18 @@ int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
 	tr->drain_stats = stats;
 	tr->drain_err = 0;
 
-	err = tcptop_drain_live(tr);
-	/* After the live pass, so sockets that closed while it ran are in this drain. */
-	n = ring_buffer__consume(tr->closed_ring);
-	if (n < 0 && !err)
-		err = n;
+	while (stats->passes < TCPTOP_MAX_PASSES) {
+		uint64_t deferred = __atomic_load_n(&tr->skel->bss->drain_deferred, __ATOMIC_RELAXED);
+
+		stats->passes++;
+		err = tcptop_drain_pass(tr);
+		/* Both rings: sockets that closed while the pass ran are in this drain too. */
+		n = ring_buffer__consume(tr->rings);
+		if (n < 0 && !err)
+			err = n;
+		if (err || __atomic_load_n(&tr->skel->bss->drain_deferred, __ATOMIC_RELAXED) == deferred)
+			break;
+	}
 	tcptop_drain_drops(tr, stats);
 	if (!err)
 		err = tr->drain_err;

@@ -17,7 +17,7 @@ struct tcptop_tracer {
 	struct bpf_link *links[TCPTOP_MAX_LINKS];
 	int nlinks;
 	struct bpf_link *iter_link;
-	struct ring_buffer *closed_ring;
+	struct ring_buffer *rings;	/* drain_ring (live sockets) and closed_flows */
 	int cgroup_fd;
 	tcptop_log_fn log;
 	void *log_ctx;
@@ -33,8 +33,8 @@ struct tcptop_tracer {
 struct bpf_program;
 /* Give existing connections an RX cursor (tracepoint mode). */
 int tcptop_tracer_seed_rx(struct tcptop_tracer *tr, struct bpf_program *prog);
-/* Ring buffer callback: one closed socket's last record. */
-int tcptop_tracer_on_closed(void *ctx, void *data, size_t size);
+/* Ring buffer callback: one socket's record, live or final. */
+int tcptop_tracer_on_record(void *ctx, void *data, size_t size);
 
 __attribute__((format(printf, 3, 4)))
 void tcptop_log(const struct tcptop_tracer *tr, enum tcptop_log_level level, const char *fmt,
