@@ -9,10 +9,12 @@
 # failure, never a skip.  Timing inside TCG means nothing: correctness only.
 #
 # Knobs (environment):
-#   TCPTOP_VM_KERNELS       kernel series to boot, e.g. "6.1 6.12" (default "6.1")
+#   TCPTOP_VM_KERNELS       kernel series to boot (default "6.1 6.12": Debian 12's
+#                           stock kernel and its newer 6.12 kernel)
 #   TCPTOP_VM_MODES_<series> modes for one series, dots as underscores
 #                           (default: fentry kprobe auto; 6.3+ adds tracepoint)
-#   TCPTOP_VM_TESTS         names of tests to run (default: all; see --list)
+#   TCPTOP_VM_TESTS[_<series>] names of tests to run (default: all of them on 6.1,
+#                           tcptop-vm-exact alone on other series)
 #   TCPTOP_VM_CACHE         where fetched kernels are kept
 #                           (default ${XDG_CACHE_HOME:-$HOME/.cache}/collectd-tcptop)
 #   TCPTOP_VM_TIMEOUT       seconds for one VM, boot to power-off (default 1800)
@@ -169,10 +171,18 @@ vm_modules="gf128mul ghash-generic ctr gcm tls"
 vm_add_modules() {
 	local kroot=$1 root=$work/initramfs m f
 	rm -rf "$root/lib/modules" "$root/tests/modules"
+	mkdir -p "$root/lib/modules" || return 1
 	for m in ${TCPTOP_VM_MODULES-$vm_modules}; do
-		f=$(find "$kroot/lib/modules" -name "$m.ko" 2>/dev/null | head -n 1)
-		[ -n "$f" ] || continue
-		mkdir -p "$root/lib/modules" && cp "$f" "$root/lib/modules/" || return 1
+		f=$(find "$kroot/lib/modules" -name "$m.ko*" 2>/dev/null | head -n 1)
+		# busybox insmod wants them uncompressed (6.12 ships .ko.xz).
+		case $f in
+			'') continue ;;
+			*.ko) cp "$f" "$root/lib/modules/$m.ko" ;;
+			*.ko.xz) xz -dc "$f" > "$root/lib/modules/$m.ko" ;;
+			*.ko.zst) zstd -qdc "$f" > "$root/lib/modules/$m.ko" ;;
+			*.ko.gz) gzip -dc "$f" > "$root/lib/modules/$m.ko" ;;
+			*) continue ;;
+		esac || { rm -f "$root/lib/modules/$m.ko"; continue; }
 		echo "$m.ko" >> "$root/tests/modules"
 	done
 	return 0
@@ -255,36 +265,44 @@ vm_default_modes() {
 
 # ---- main --------------------------------------------------------------------------
 
+# Tests for one series: TCPTOP_VM_TESTS_<series>, else TCPTOP_VM_TESTS, else the
+# series' default (everything on 6.1; tcptop-vm-exact alone on the others).
+vm_series_tests() {
+	local series=$1 var want
+	var=TCPTOP_VM_TESTS_${series//./_}
+	want=${!var:-${TCPTOP_VM_TESTS:-}}
+	[ -z "$want" ] && [ "$series" != 6.1 ] && want=tcptop-vm-exact
+	echo "$tests" | while read -r name rest; do
+		[ -z "$want" ] || case " $want " in *" $name "*) ;; *) continue ;; esac
+		echo "$name $rest"
+	done
+}
+
 rm -rf "$work"
 mkdir -p "$work" || die "cannot create $work"
 tests=$(vm_build_tests) || die "cannot build the static test binaries"
-if [ -n "${TCPTOP_VM_TESTS:-}" ]; then
-	tests=$(echo "$tests" | while read -r name rest; do
-		case " $TCPTOP_VM_TESTS " in *" $name "*) echo "$name $rest" ;; esac
-	done)
-fi
-[ -n "$tests" ] || die "no test to run"
-echo "$tests" > "$work/tests"
 echo "${TCPTOP_VM_TEST_TIMEOUT:-300}" > "$work/initramfs/tests/timeout"
 
 status=0
-for series in ${TCPTOP_VM_KERNELS:-6.1}; do
+for series in ${TCPTOP_VM_KERNELS:-6.1 6.12}; do
 	var=TCPTOP_VM_MODES_${series//./_}
 	modes=${!var:-$(vm_default_modes "$series")}
+	vm_series_tests "$series" > "$work/tests-$series"
+	[ -s "$work/tests-$series" ] || { say "FAIL: no test to run on $series"; status=1; continue; }
 	vmlinuz=$(vm_fetch_kernel "$series") || { say "FAIL: no $series kernel"; status=1; continue; }
 	tag=$(basename "$vmlinuz" | sed 's/^vmlinuz-//')
-	echo "$tests" | while read -r name bin args; do
+	while read -r name bin args; do
 		for mode in $modes; do
 			[ "$bin" = BUILD-FAILED ] || echo "$name $mode $bin $args"
 		done
-	done > "$work/initramfs/tests/plan"
+	done < "$work/tests-$series" > "$work/initramfs/tests/plan"
 	vm_add_modules "$(dirname "$(dirname "$vmlinuz")")" &&
 		vm_make_initramfs || { say "FAIL: cannot build the initramfs"; status=1; break; }
-	say "booting $tag ($vmlinuz) for: $(echo "$tests" | awk '{print $1}' | tr '\n' ' ')in modes: $modes"
+	say "booting $tag ($vmlinuz) for: $(awk '{print $1}' "$work/tests-$series" | tr '\n' ' ')in modes: $modes"
 	start=$(date +%s)
 	vm_boot "$vmlinuz" "$tag"
 	say "$tag: VM ran $(( $(date +%s) - start ))s"
-	vm_check "$tag" "$modes" "$work/tests" || status=1
+	vm_check "$tag" "$modes" "$work/tests-$series" || status=1
 done
 
 [ "$status" = 0 ] && say "PASS" || say "FAIL"

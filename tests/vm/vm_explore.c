@@ -293,43 +293,31 @@ ssize_t tcptop_vm_uring_recv(struct tcptop_vm_io *io, int fd, size_t len)
 /* ---- odds and ends ---------------------------------------------------------------- */
 
 /*
- * One urgent byte in the middle of the stream (more could be lost to one
- * another before the reader fetches them).  Out of line, the default, it
- * leaves the stream and the receiver fetches it with MSG_OOB.
+ * The stream starts with one urgent byte.  Out of line (the default) it leaves
+ * the stream, and the receiver must take it with MSG_OOB before its first
+ * plain read: a read that starts at the mark skips the byte and drops it.
+ * Only one, since a second could replace the first before it is read.
  */
-#define TCPTOP_VM_OOB_AT_CALL 8
-
 ssize_t tcptop_vm_send_oob(struct tcptop_vm_io *io, int fd, size_t len)
 {
-	if (io->off++ == TCPTOP_VM_OOB_AT_CALL)
+	if (io->off++ == 0)
 		return tcptop_vm_ret(send(fd, io->buf, 1, MSG_NOSIGNAL | MSG_OOB));
 	return tcptop_vm_ret(send(fd, io->buf, len, MSG_NOSIGNAL));
 }
 
-/*
- * Fetch the urgent byte before reading past its mark: the first read beyond
- * it discards it (tcp_recvmsg clears urg_data once copied_seq passes it).
- */
 ssize_t tcptop_vm_recv_oob(struct tcptop_vm_io *io, int fd, size_t len)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLPRI };
-	int mark = sockatmark(fd);
 	ssize_t n;
 
-	if (mark < 0)
-		return -errno;
-	/* There is one urgent byte (io->off: fetched); the mark stays set after it. */
-	if (mark && !io->off) {
-		n = recv(fd, io->buf, 1, MSG_OOB | MSG_DONTWAIT);
-		if (n > 0) {
-			io->off = 1;
-			return n;
-		}
-		/* The mark is known but the byte is not valid yet: wait for it. */
-		poll(&pfd, 1, 100);
-		return -EINTR;
-	}
-	return tcptop_vm_ret(recv(fd, io->buf, len, 0));
+	if (io->off)
+		return tcptop_vm_ret(recv(fd, io->buf, len, 0));
+	if (poll(&pfd, 1, 60000) <= 0)
+		return -ETIMEDOUT;
+	n = recv(fd, io->buf, 1, MSG_OOB);
+	if (n > 0)
+		io->off = 1;
+	return tcptop_vm_ret(n);
 }
 
 /* MSG_TRUNC on TCP throws the bytes away, but they did leave the socket. */
