@@ -30,9 +30,9 @@ enum tcptop_drop_reason {
 struct tcptop_slot {
 	__u32 tgid;		/* 0: free */
 	__u32 _pad;
-	char comm[TCPTOP_COMM_LEN];
 	__u64 tx;		/* bytes, reset by every drain */
 	__u64 rx;
+	char comm[TCPTOP_COMM_LEN];
 };
 
 #define TCPTOP_FLOW_CLOSED 0x1
@@ -46,6 +46,9 @@ struct tcptop_slot {
  * completely or not at all.
  */
 struct tcptop_flow {
+	/* What every event touches comes first, in one cache line. */
+	__u64 rx_seen;		/* tracepoint mode: bytes consumed so far (see bpf) */
+	struct tcptop_slot slot[TCPTOP_SLOTS];
 	__u64 id;		/* unique for the life of the loaded object */
 	__u16 family;		/* AF_INET or AF_INET6, as the socket has it */
 	__u16 lport;		/* host order */
@@ -53,8 +56,6 @@ struct tcptop_flow {
 	__u16 flags;		/* TCPTOP_FLOW_* (records only) */
 	__u8 laddr[16];		/* first 4 bytes for AF_INET */
 	__u8 raddr[16];
-	__u64 rx_seen;		/* tracepoint mode: bytes consumed so far (see bpf) */
-	struct tcptop_slot slot[TCPTOP_SLOTS];
 };
 
 #endif
