@@ -152,3 +152,26 @@ dist_check_SCRIPTS += tests/unpriv_cli.sh tests/unpriv_plugin.sh
 TESTS += tests/valgrind_unit.sh tests/valgrind_live.sh
 dist_check_SCRIPTS += tests/valgrind_unit.sh tests/valgrind_live.sh
 EXTRA_DIST += tests/valgrind.supp
+
+# ---- sanitizers ---------------------------------------------------------------
+# A sanitized tcptop.so needs the ASan runtime loaded first, and Debian's
+# collectd is not instrumented: every test that starts collectd goes through
+# tests/sanitizer_collectd.sh, which preloads it.
+if SANITIZERS
+AM_TESTS_ENVIRONMENT += \
+	TCPTOP_REAL_COLLECTD='$(COLLECTD)'; export TCPTOP_REAL_COLLECTD; \
+	TCPTOP_ASAN_RUNTIME=`$(CC) -print-file-name=libasan.so`; \
+	case $$TCPTOP_ASAN_RUNTIME in /*) ;; \
+	*) TCPTOP_ASAN_RUNTIME=`$(CC) -print-file-name=libclang_rt.asan-$(host_cpu).so`;; esac; \
+	export TCPTOP_ASAN_RUNTIME; \
+	COLLECTD='$(abs_top_srcdir)/tests/sanitizer_collectd.sh'; export COLLECTD;
+endif
+# From an ordinary build, a nested --enable-sanitizers build runs the unit,
+# lifecycle and hostile tests (tests/sanitizer-build).
+TESTS += tests/sanitizer_build.sh
+dist_check_SCRIPTS += tests/sanitizer_build.sh tests/sanitizer_collectd.sh
+clean-local: clean-local-sanitizer-build
+clean-local-sanitizer-build:
+	rm -rf tests/sanitizer-build tests/fuzz/work tests/fuzz/artifacts tests/fuzz/smoke-artifacts \
+		tests/fuzz/fuzz-*.log
+.PHONY: clean-local-sanitizer-build

@@ -72,8 +72,16 @@ LoadPlugin tcptop
 </Plugin>
 CONF
 
+# In a sanitizer build COLLECTD is tests/sanitizer_collectd.sh, which nobody may not be
+# able to read: preload the ASan runtime here and start the real daemon.
+real=$COLLECTD
+if [ -n "${TCPTOP_REAL_COLLECTD:-}" ]; then
+	real=$TCPTOP_REAL_COLLECTD
+	LD_PRELOAD="${TCPTOP_ASAN_RUNTIME:?}${LD_PRELOAD:+:$LD_PRELOAD}"
+	export LD_PRELOAD
+fi
 setpriv --reuid=nobody --regid="$nogroup" --clear-groups --inh-caps=-all --bounding-set=-all \
-	--no-new-privs "$COLLECTD" -f -C "$tmp/collectd.conf" > "$tmp/collectd.out" 2>&1 &
+	--no-new-privs "$real" -f -C "$tmp/collectd.conf" > "$tmp/collectd.out" 2>&1 &
 daemon=$!
 
 load_values() {
