@@ -175,3 +175,15 @@ clean-local-sanitizer-build:
 	rm -rf tests/sanitizer-build tests/fuzz/work tests/fuzz/artifacts tests/fuzz/smoke-artifacts \
 		tests/fuzz/fuzz-*.log
 .PHONY: clean-local-sanitizer-build
+
+# ---- long runs ----------------------------------------------------------------
+# make check-long: fuzzing for FUZZ_SECONDS per harness, LONG_LIFECYCLE_CYCLES
+# lifecycle rounds, and valgrind over every unit test case.  Other areas add
+# their own prerequisites to check-long.
+LONG_LIFECYCLE_CYCLES = 1000
+check-long: check-long-robust
+check-long-robust: fuzz
+	$(MAKE) $(AM_MAKEFLAGS) $(check_LTLIBRARIES) $(check_PROGRAMS)
+	LIFECYCLE_CYCLES=$(LONG_LIFECYCLE_CYCLES) VALGRIND_FULL=1 $(MAKE) $(AM_MAKEFLAGS) \
+		check-TESTS TESTS='tests/lifecycle_core tests/lifecycle_plugin tests/valgrind_unit.sh'
+.PHONY: check-long check-long-robust
