@@ -187,3 +187,7 @@ check-long-robust: fuzz
 	LIFECYCLE_CYCLES=$(LONG_LIFECYCLE_CYCLES) VALGRIND_FULL=1 $(MAKE) $(AM_MAKEFLAGS) \
 		check-TESTS TESTS='tests/lifecycle_core tests/lifecycle_plugin tests/valgrind_unit.sh'
 .PHONY: check-long check-long-robust
+
+# Two CLIs and the plugin at once, each exact (section 3 of issue 4).
+TESTS += tests/lifecycle_concurrent.sh
+dist_check_SCRIPTS += tests/lifecycle_concurrent.sh tests/lifecycle_json.py

@@ -48,31 +48,6 @@ wait_lines() {
 	[ "$(wc -l < "$2")" -ge "$1" ]
 }
 
-# Exact JSON sums for every endpoint of a tcptop-traffic truth file.
-json_exact() {
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-truth, out = sys.argv[1], sys.argv[2]
-sums = {}
-for line in open(out):
-    for f in json.loads(line)['flows']:
-        k = (f['pid'], f['lport'], f['rport'])
-        s = sums.setdefault(k, [0, 0])
-        s[0] += f['tx_bytes']
-        s[1] += f['rx_bytes']
-bad = 0
-for line in open(truth):
-    if line.startswith('#') or not line.strip():
-        continue
-    pid, comm, fam, la, lp, ra, rp, tx, rx = line.rstrip('\n').split('\t')
-    got = sums.get((int(pid), int(lp), int(rp)), [0, 0])
-    ok = got == [int(tx), int(rx)]
-    bad += not ok
-    print('%s pid %s %s:%s tx %s rx %s, JSON %d/%d' % ('ok' if ok else 'WRONG', pid, la, lp, tx, rx, got[0], got[1]))
-sys.exit(1 if bad else 0)
-PY
-}
-
 # ---- 1: the CLI ----------------------------------------------------------------------
 : > "$tmp/cli.json"
 $VALGRIND --log-file="$tmp/cli.vg" "$tcptop" -j 1 > "$tmp/cli.json" 2> "$tmp/cli.err" &
@@ -87,7 +62,7 @@ wait "$cli"
 rc=$?
 [ "$rc" = 0 ] || { verdict "$tmp/cli.vg" "tcptop -j"; fail "tcptop under valgrind exited $rc"; }
 verdict "$tmp/cli.vg" "tcptop -j"
-json_exact "$tmp/truth-cli" "$tmp/cli.json" || fail "tcptop under valgrind: bytes differ"
+python3 "$top_srcdir/tests/lifecycle_json.py" "$tmp/cli.json" "$tmp/truth-cli" || fail "tcptop under valgrind: bytes differ"
 
 # ---- 2: collectd with the plugin ------------------------------------------------------
 conf=$tmp/collectd.conf
