@@ -16,7 +16,7 @@
  *
  * Draining is lossless: the iterators and the destroy hook take counters with
  * an atomic exchange, so each byte is taken by exactly one of them, and only
- * after room for the record is reserved (see tcptop_emit_live).
+ * after room for the record is secured (see tcptop_emit_live).
  */
 #include "tcptop_kernel.h"
 #include <bpf/bpf_helpers.h>
@@ -43,7 +43,9 @@ __u64 live_flows = 0;
 __u64 next_flow_id = 0;
 __u64 drop_events[TCPTOP_DROP_NR] = {};
 __u64 drop_bytes[TCPTOP_DROP_NR] = {};
-/* Sockets an iterator pass left for the next pass because drain_ring was full. */
+/* Slots of drain_buf taken in this pass (user space resets it before each). */
+__u32 drain_count = 0;
+/* Sockets an iterator pass left for the next pass because drain_buf was full. */
 __u64 drain_deferred = 0;
 
 /* tracepoint and fentry modes: per-socket storage, freed with the socket. */
@@ -84,16 +86,21 @@ struct {
 } rx_cursor SEC(".maps");
 
 /*
- * Records of live sockets, written by the drain iterator.  Writing them here
+ * Records of live sockets, written by the drain iterator into slots taken
+ * with drain_count, and read by user space through mmap.  Writing them here
  * instead of to the iterator's seq_file lets one read() walk the whole map:
  * the socket-storage iterator resumes each read() by re-walking its bucket
- * from the head, which made a drain quadratic in the number of sockets.
- * Sized by user space for max_flows records.
+ * from the head, which made a drain quadratic in the number of sockets.  An
+ * array slot costs one atomic add, where a ring record takes a lock with
+ * interrupts off.  Sized by user space for max_flows records.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 << 20);
-} drain_ring SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct tcptop_flow);
+} drain_buf SEC(".maps");
 
 /* Final counters of sockets that closed since the last drain. */
 struct {
@@ -690,14 +697,15 @@ int tcptop_seed_rx(struct bpf_iter__tcp *ctx)
 /* ---- drain: one record per socket with bytes since the last drain -------- */
 
 /*
- * Room in the ring is reserved before any counter is taken, so a full ring
- * loses nothing: the socket keeps its bytes and the drain runs another pass.
- * The counters are then taken with an exchange, so a concurrent event or the
- * destroy hook can neither lose nor double a byte.
+ * A slot is taken before any counter is, so a full buffer loses nothing: the
+ * socket keeps its bytes and the drain runs another pass.  The counters are
+ * then taken with an exchange, so a concurrent event or the destroy hook can
+ * neither lose nor double a byte.
  */
 static __always_inline void tcptop_emit_live(struct tcptop_flow *f)
 {
 	struct tcptop_flow *rec;
+	__u32 idx;
 	int i;
 
 #pragma unroll
@@ -706,7 +714,8 @@ static __always_inline void tcptop_emit_live(struct tcptop_flow *f)
 			break;
 	if (i == TCPTOP_SLOTS)
 		return;		/* idle since the last drain: costs no write */
-	rec = bpf_ringbuf_reserve(&drain_ring, sizeof(*rec), 0);
+	idx = __sync_fetch_and_add(&drain_count, 1);
+	rec = bpf_map_lookup_elem(&drain_buf, &idx);
 	if (!rec) {
 		__sync_fetch_and_add(&drain_deferred, 1);
 		return;
@@ -718,7 +727,6 @@ static __always_inline void tcptop_emit_live(struct tcptop_flow *f)
 		rec->slot[i].tx = f->slot[i].tx ? __sync_lock_test_and_set(&f->slot[i].tx, 0) : 0;
 		rec->slot[i].rx = f->slot[i].rx ? __sync_lock_test_and_set(&f->slot[i].rx, 0) : 0;
 	}
-	bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
 }
 
 SEC("iter/bpf_sk_storage_map")

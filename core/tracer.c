@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -24,8 +25,8 @@
 
 #define TCPTOP_DEFAULT_CLOSED_RING (4u << 20)
 #define TCPTOP_MAX_CLOSED_RING (1u << 30)
-/* Beyond this the drain takes more than one pass over the map; nothing is lost. */
-#define TCPTOP_MAX_DRAIN_RING (64u << 20)
+/* Records per drain pass; beyond this a drain takes more passes, and loses nothing. */
+#define TCPTOP_MAX_DRAIN_RECORDS (256u << 10)
 #define TCPTOP_WHY_LEN 256
 
 static const char *const tcptop_probe_names[] = {
@@ -259,8 +260,11 @@ static void tcptop_tracer_detach(struct tcptop_tracer *tr)
 {
 	int i;
 
-	ring_buffer__free(tr->rings);
-	tr->rings = NULL;
+	ring_buffer__free(tr->closed_ring);
+	tr->closed_ring = NULL;
+	if (tr->drain_buf)
+		munmap(tr->drain_buf, tr->drain_buf_len);
+	tr->drain_buf = NULL;
 	bpf_link__destroy(tr->iter_link);
 	tr->iter_link = NULL;
 	for (i = 0; i < tr->nlinks; i++)
@@ -284,6 +288,23 @@ static void tcptop_describe_failure(const char *step, int err, enum tcptop_probe
 		snprintf(why, whylen, "%s failed: %s", step, strerror(-err));
 }
 
+/*
+ * The embedded object and this library must agree on the record layout; a
+ * build that mixed two versions of bpf/tcptop.h would read garbage.
+ */
+static int tcptop_check_layout(struct tcptop_bpf *skel, char *why, size_t whylen)
+{
+	const struct btf *obj_btf = bpf_object__btf(skel->obj);
+	int id = obj_btf ? btf__find_by_name_kind(obj_btf, "tcptop_flow", BTF_KIND_STRUCT) : -1;
+	const struct btf_type *t = id > 0 ? btf__type_by_id(obj_btf, id) : NULL;
+
+	if (t && t->size == sizeof(struct tcptop_flow))
+		return 0;
+	snprintf(why, whylen, "the embedded BPF object does not match this build (struct tcptop_flow is %u bytes there, %zu here): rebuild",
+		 t ? t->size : 0, sizeof(struct tcptop_flow));
+	return -EPROTO;
+}
+
 /* Loads and attaches one mode; on failure leaves tr detached and explains in why. */
 static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *opts,
 			   enum tcptop_probe probe, const struct btf *btf, char *why,
@@ -304,6 +325,9 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 		return err;
 	}
 	err = tcptop_plan_mode(tr->skel, probe, btf, &plan, why, whylen);
+	if (err)
+		goto cleanup;
+	err = tcptop_check_layout(tr->skel, why, whylen);
 	if (err)
 		goto cleanup;
 
@@ -330,10 +354,9 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 				 tcptop_ring_size(opts->closed_ring_bytes ? opts->closed_ring_bytes
 									  : TCPTOP_DEFAULT_CLOSED_RING,
 						  TCPTOP_MAX_CLOSED_RING));
-	/* Room for one record per tracked socket (+ the ring's 8-byte header each). */
-	bpf_map__set_max_entries(tr->skel->maps.drain_ring,
-				 tcptop_ring_size((uint64_t)max_flows * (sizeof(struct tcptop_flow) + 8),
-						  TCPTOP_MAX_DRAIN_RING));
+	/* One record per tracked socket, so one pass drains everything. */
+	tr->drain_cap = max_flows < TCPTOP_MAX_DRAIN_RECORDS ? max_flows : TCPTOP_MAX_DRAIN_RECORDS;
+	bpf_map__set_max_entries(tr->skel->maps.drain_buf, tr->drain_cap);
 
 	err = tcptop_bpf__load(tr->skel);
 	if (err) {
@@ -359,12 +382,20 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 		tcptop_describe_failure("creating the drain iterator", err, probe, why, whylen);
 		goto cleanup;
 	}
-	tr->rings = ring_buffer__new(bpf_map__fd(tr->skel->maps.drain_ring), tcptop_tracer_on_record,
-				     tr, NULL);
-	if (!tr->rings || ring_buffer__add(tr->rings, bpf_map__fd(tr->skel->maps.closed_flows),
-					   tcptop_tracer_on_record, tr) < 0) {
+	tr->closed_ring = ring_buffer__new(bpf_map__fd(tr->skel->maps.closed_flows),
+					   tcptop_tracer_on_record, tr, NULL);
+	if (!tr->closed_ring) {
 		err = -errno;
-		snprintf(why, whylen, "opening the record rings failed: %s", strerror(-err));
+		snprintf(why, whylen, "opening the closed-socket ring failed: %s", strerror(-err));
+		goto cleanup;
+	}
+	tr->drain_buf_len = (size_t)tr->drain_cap * sizeof(struct tcptop_flow);
+	tr->drain_buf = mmap(NULL, tr->drain_buf_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			     bpf_map__fd(tr->skel->maps.drain_buf), 0);
+	if (tr->drain_buf == MAP_FAILED) {
+		err = -errno;
+		tr->drain_buf = NULL;
+		snprintf(why, whylen, "mapping the drain buffer failed: %s", strerror(-err));
 		goto cleanup;
 	}
 	for (i = 0; i < plan.nprogs; i++) {

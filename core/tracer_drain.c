@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The drain: one iterator pass over the flow map, whose program writes a
- * record per socket with bytes into the drain ring; then the records of that
- * ring and of the closed-socket ring; then the drop counters.
+ * record per socket with bytes into the mmap-ed drain buffer; then the
+ * records of the closed-socket ring; then the drop counters.
  */
 #include <errno.h>
 #include <string.h>
@@ -16,7 +16,7 @@
 #include "tracer_internal.h"
 #include "tcptop.skel.h"
 
-/* A full drain ring defers sockets to another pass; bounded so a drain always ends. */
+/* A full drain buffer defers sockets to another pass; bounded so a drain always ends. */
 #define TCPTOP_MAX_PASSES 8
 
 static uint64_t tcptop_now_ns(void)
@@ -98,16 +98,26 @@ int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
 
 	while (stats->passes < TCPTOP_MAX_PASSES) {
 		uint64_t deferred = __atomic_load_n(&tr->skel->bss->drain_deferred, __ATOMIC_RELAXED);
+		uint32_t i, used;
 
 		stats->passes++;
+		tr->skel->bss->drain_count = 0;
 		err = tcptop_drain_pass(tr);
-		/* Both rings: sockets that closed while the pass ran are in this drain too. */
-		n = ring_buffer__consume(tr->rings);
-		if (n < 0 && !err)
-			err = n;
-		if (err || __atomic_load_n(&tr->skel->bss->drain_deferred, __ATOMIC_RELAXED) == deferred)
+		if (err)
+			break;
+		/* The pass ran inside our read(): its writes are all visible now. */
+		used = tr->skel->bss->drain_count;
+		if (used > tr->drain_cap)
+			used = tr->drain_cap;
+		for (i = 0; i < used; i++)
+			tcptop_tracer_on_record(tr, &tr->drain_buf[i], sizeof(tr->drain_buf[i]));
+		if (__atomic_load_n(&tr->skel->bss->drain_deferred, __ATOMIC_RELAXED) == deferred)
 			break;
 	}
+	/* After the live pass, so sockets that closed while it ran are in this drain too. */
+	n = ring_buffer__consume(tr->closed_ring);
+	if (n < 0 && !err)
+		err = n;
 	tcptop_drain_drops(tr, stats);
 	if (!err)
 		err = tr->drain_err;

@@ -8,6 +8,7 @@
 struct bpf_link;
 struct ring_buffer;
 struct tcptop_bpf;
+struct tcptop_flow;
 
 #define TCPTOP_MAX_LINKS 16
 
@@ -17,7 +18,10 @@ struct tcptop_tracer {
 	struct bpf_link *links[TCPTOP_MAX_LINKS];
 	int nlinks;
 	struct bpf_link *iter_link;
-	struct ring_buffer *rings;	/* drain_ring (live sockets) and closed_flows */
+	struct ring_buffer *closed_ring;
+	struct tcptop_flow *drain_buf;	/* the drain_buf map, mmap-ed */
+	size_t drain_buf_len;
+	uint32_t drain_cap;		/* records in drain_buf */
 	int cgroup_fd;
 	tcptop_log_fn log;
 	void *log_ctx;
