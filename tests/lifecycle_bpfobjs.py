@@ -9,9 +9,10 @@
                          none of the held ids exists and every tcptop object is either
                          in BEFORE or still held by a live process; print the counts
 
-Ours means: a program named tcptop_*, a map named like one of ours (the
-skeleton's maps and its tcptop_b.* data sections), a link to one of our
-programs.  Other tests may load tcptop at the same time, so objects that a
+Ours means: a program named tcptop_*, a map one of those programs uses or
+named like one of ours (the skeleton's maps and its tcptop_b.* data
+sections, so a map no program uses any more is still seen), a link to one of
+our programs.  Other tests may load tcptop at the same time, so objects that a
 live process holds are theirs, not leaks; only orphans fail the check.
 """
 import json
@@ -20,7 +21,8 @@ import subprocess
 import sys
 import time
 
-OUR_MAPS = {'flows_sk', 'flows_hash', 'rx_cursor', 'closed_flows', 'cgroup_filter', 'stash'}
+OUR_MAPS = {'flows_sk', 'flows_hash', 'rx_cursor', 'drain_buf', 'closed_flows', 'cgroup_filter',
+            'stash'}
 
 
 def bpftool(kind):
@@ -31,8 +33,10 @@ def bpftool(kind):
 
 def ours():
     progs = {p['id']: p for p in bpftool('prog') if p.get('name', '').startswith('tcptop_')}
+    used = {i for p in progs.values() for i in p.get('map_ids', [])}
     maps = {m['id']: m for m in bpftool('map')
-            if m.get('name', '') in OUR_MAPS or m.get('name', '').startswith('tcptop_b.')}
+            if m['id'] in used or m.get('name', '') in OUR_MAPS
+            or m.get('name', '').startswith('tcptop_b.')}
     links = {l['id']: l for l in bpftool('link') if l.get('prog_id') in progs}
     return {
         'prog': sorted(progs),
@@ -120,7 +124,9 @@ def check(before_path, held_paths, timeout):
     deadline = time.monotonic() + timeout
     while True:
         now = ours()
-        remaining = {k: sorted(held[k] & set(now[k])) for k in held}
+        # Whatever the process held, tcptop's or not (libbpf's probes, say), must be gone.
+        every = {k: {o['id'] for o in bpftool(k)} for k in held}
+        remaining = {k: sorted(held[k] & every[k]) for k in held}
         lost = orphans(before, now, held_by_anyone())
         clean = not any(remaining.values()) and not any(lost.values())
         if clean or time.monotonic() > deadline:

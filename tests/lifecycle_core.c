@@ -88,6 +88,21 @@ static struct lifecycle_fds lifecycle_count_fds(void)
 	return n;
 }
 
+/* Mappings of BPF maps (the drain buffer, libbpf's .bss): one kept alive outlives its fd. */
+static long lifecycle_count_bpf_mappings(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	long n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, "anon_inode:bpf") != NULL;
+	fclose(f);
+	return n;
+}
+
 static long lifecycle_rss_kb(void)
 {
 	FILE *f = fopen("/proc/self/status", "r");
@@ -247,7 +262,7 @@ int main(void)
 	long cycles = lifecycle_env("LIFECYCLE_CYCLES", 100);
 	long slack_kb = lifecycle_env("LIFECYCLE_RSS_SLACK_KB", 1024);
 	struct lifecycle_fds base, now;
-	long rss_base, rss_end, bpf_open = 0;
+	long rss_base, rss_end, bpf_open = 0, maps_base, maps;
 	int i, rc, failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -266,9 +281,10 @@ int main(void)
 		lifecycle_error_paths();
 	}
 	base = lifecycle_count_fds();
+	maps_base = lifecycle_count_bpf_mappings();
 	rss_base = lifecycle_rss_kb();
-	printf("after %d warm-up rounds: %ld fds, RSS %ld kB; an open tracer holds %ld BPF fds\n",
-	       LIFECYCLE_WARMUP, base.all, rss_base, bpf_open);
+	printf("after %d warm-up rounds: %ld fds, %ld BPF mappings, RSS %ld kB; an open tracer holds %ld BPF fds\n",
+	       LIFECYCLE_WARMUP, base.all, maps_base, rss_base, bpf_open);
 
 	for (i = 0; i < cycles; i++) {
 		rc = lifecycle_round(i, &bpf_open);
@@ -281,9 +297,10 @@ int main(void)
 		if (i % 10 == 9)
 			lifecycle_error_paths();
 		now = lifecycle_count_fds();
-		if (now.all != base.all || now.bpf != base.bpf) {
-			printf("FAIL: round %d: %ld fds (%ld BPF) after close, %ld (%ld BPF) before\n", i,
-			       now.all, now.bpf, base.all, base.bpf);
+		maps = lifecycle_count_bpf_mappings();
+		if (now.all != base.all || now.bpf != base.bpf || maps != maps_base) {
+			printf("FAIL: round %d: %ld fds (%ld BPF), %ld BPF mappings after close; %ld (%ld), %ld before\n",
+			       i, now.all, now.bpf, maps, base.all, base.bpf, maps_base);
 			failed = 1;
 			break;
 		}

@@ -58,6 +58,21 @@ static long lifecycle_count_fds(void)
 	return n - 2;	/* "." and ".." */
 }
 
+/* Mappings of BPF maps (the drain buffer, libbpf's .bss): one kept alive outlives its fd. */
+static long lifecycle_count_bpf_mappings(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	long n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, "anon_inode:bpf") != NULL;
+	fclose(f);
+	return n;
+}
+
 static long lifecycle_rss_kb(void)
 {
 	FILE *f = fopen("/proc/self/status", "r");
@@ -247,7 +262,7 @@ int main(void)
 {
 	long cycles = lifecycle_env("LIFECYCLE_CYCLES", 100);
 	long slack_kb = lifecycle_env("LIFECYCLE_RSS_SLACK_KB", 1024);
-	long fds_base, fds, rss_base, rss_end;
+	long fds_base, fds, maps_base, maps, rss_base, rss_end;
 	int i, rc, failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -271,16 +286,20 @@ int main(void)
 		failed |= rc | lifecycle_failed_inits();
 	}
 	fds_base = lifecycle_count_fds();
+	maps_base = lifecycle_count_bpf_mappings();
 	rss_base = lifecycle_rss_kb();
-	printf("after %d warm-up rounds: %ld fds, RSS %ld kB\n", LIFECYCLE_WARMUP, fds_base, rss_base);
+	printf("after %d warm-up rounds: %ld fds, %ld BPF mappings, RSS %ld kB\n", LIFECYCLE_WARMUP,
+	       fds_base, maps_base, rss_base);
 
 	for (i = 0; i < cycles && !failed; i++) {
 		failed |= lifecycle_round(i);
 		if (i % 10 == 9)
 			failed |= lifecycle_failed_inits();
 		fds = lifecycle_count_fds();
-		if (fds != fds_base) {
-			printf("FAIL: round %d: %ld fds after shutdown, %ld before\n", i, fds, fds_base);
+		maps = lifecycle_count_bpf_mappings();
+		if (fds != fds_base || maps != maps_base) {
+			printf("FAIL: round %d: %ld fds, %ld BPF mappings after shutdown; %ld, %ld before\n",
+			       i, fds, maps, fds_base, maps_base);
 			failed = 1;
 		}
 	}
