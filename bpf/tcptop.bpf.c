@@ -651,15 +651,18 @@ int BPF_PROG(tcptop_destroy_sk, struct sock *sk)
 	return 0;
 }
 
-struct trace_event_raw_tcp_event_sk {
-	const void *skaddr;
-} __pai;
-
-/* kprobe mode runs where BPF trampolines may be missing, so use the classic tracepoint. */
-SEC("tracepoint/tcp/tcp_destroy_sock")
-int tcptop_destroy_hash(struct trace_event_raw_tcp_event_sk *ctx)
+/*
+ * kprobe mode runs where BPF trampolines may be missing, so no tp_btf; and not
+ * the classic tracepoint either: those programs share one per-CPU "a BPF
+ * program is running" guard with kprobes, so a socket destroyed in a softirq
+ * that interrupted one of our kprobes was skipped silently, its entry
+ * outlived it and the next socket at that address inherited its addresses
+ * (seen on 6.1 under qemu).  Raw tracepoints only guard against themselves.
+ */
+SEC("raw_tracepoint/tcp_destroy_sock")
+int tcptop_destroy_hash(struct bpf_raw_tracepoint_args *ctx)
 {
-	__u64 key = (__u64)BPF_CORE_READ(ctx, skaddr);
+	__u64 key = ctx->args[0];
 	struct tcptop_flow *f = bpf_map_lookup_elem(&flows_hash, &key);
 
 	if (!f)
