@@ -166,7 +166,7 @@ vm_build_tests() {
 }
 
 # Kernel modules for the kernel-TLS path (AES-GCM and tls), when the kernel has them as modules.
-vm_modules="gf128mul ghash-generic ctr gcm tls"
+vm_modules="gf128mul ghash-generic ctr crypto_null gcm tls"
 
 vm_add_modules() {
 	local kroot=$1 root=$work/initramfs m f
