@@ -2,7 +2,8 @@
 # Kernel matrix: boot Debian's stock cloud kernels under qemu (TCG), with our
 # statically linked live tests in an initramfs, and run them in each attach
 # mode the host cannot use.  The host (locked down) covers tracepoint mode;
-# this covers fentry, kprobe and auto on Debian 12's 6.1 kernel.
+# this covers fentry, kprobe and auto on Debian 12's stock 6.1 kernel (every
+# live test), and all four modes on Debian 12's 6.12 kernel (tcptop-vm-exact).
 #
 # Exit 0 when every test passed in every mode, 1 otherwise.  A kernel that
 # cannot be fetched or a VM that does not boot or does not finish is a
@@ -28,7 +29,7 @@ set -u
 me=vm-matrix
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${top_builddir:-$(pwd)}
-cache=${TCPTOP_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/collectd-tcptop}
+cache=${TCPTOP_VM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/var/tmp}/.cache}/collectd-tcptop}
 work=$builddir/tests/vm/work
 CC=${CC:-cc}
 qemu_pid=
@@ -68,44 +69,58 @@ vm_cached_vmlinuz() {
 	ls "$cache/kernels/$1"/boot/vmlinuz-* 2>/dev/null | head -n 1
 }
 
-# Prints the vmlinuz of the newest kernel of a series, fetching it once.
+vm_newest_cached() {
+	ls "$cache/kernels" 2>/dev/null | grep -E "$(vm_kernel_regex "$1")" | sort -V | tail -n 1
+}
+
+# Downloads and unpacks one kernel package into the cache; returns 1 on failure.
+vm_download() {
+	local pkg=$1 tmp deb
+	mkdir -p "$cache/kernels" || return 1
+	tmp=$(mktemp -d "$cache/kernels/.fetch.XXXXXX") || return 1
+	# apt reads and writes as root here, and warns that _apt could not; both are fine.
+	if ! (cd "$tmp" && apt-get download -q "$pkg" > "$tmp/apt.log" 2>&1) ||
+	   ! deb=$(ls "$tmp"/*.deb 2> /dev/null | head -n 1) || [ -z "$deb" ] ||
+	   ! dpkg -x "$deb" "$tmp/root" >> "$tmp/apt.log" 2>&1; then
+		sed 's/^/  /' "$tmp/apt.log" >&2
+		rm -rf "$tmp"
+		return 1
+	fi
+	rm -rf "$cache/kernels/$pkg"
+	mv "$tmp/root" "$cache/kernels/$pkg"
+	rm -rf "$tmp"
+}
+
+# Prints the vmlinuz of the newest kernel of a series, fetching it once and
+# dropping older ones of the same series from the cache.
 vm_fetch_kernel() {
-	local series=$1 pkg tmp vmlinuz deb
+	local series=$1 pkg old vmlinuz
 	pkg=$(vm_newest_package "$series")
 	if [ -z "$pkg" ] && [ "$(id -u)" = 0 ]; then
 		say "no $series cloud kernel in the package lists; running apt-get update" >&2
-		apt-get update -q >&2 || true
+		apt-get update -q > /dev/null 2>&1
 		pkg=$(vm_newest_package "$series")
 	fi
-	if [ -z "$pkg" ]; then
-		# Offline, but fetched before: use the newest we have.
-		pkg=$(ls "$cache/kernels" 2>/dev/null | grep -E "$(vm_kernel_regex "$series")" | sort -V | tail -n 1)
-		[ -n "$pkg" ] && say "apt knows no $series cloud kernel; using cached $pkg" >&2
-	fi
-	[ -n "$pkg" ] || { say "cannot find a Debian $series cloud kernel package (apt-get update?)" >&2; return 1; }
-	vmlinuz=$(vm_cached_vmlinuz "$pkg")
-	if [ -z "$vmlinuz" ]; then
+	if [ -n "$pkg" ] && [ -z "$(vm_cached_vmlinuz "$pkg")" ]; then
 		say "fetching $pkg into $cache" >&2
-		mkdir -p "$cache/kernels" || return 1
-		tmp=$(mktemp -d "$cache/kernels/.fetch.XXXXXX") || return 1
-		# apt drops privileges to _apt for downloads; let it write here.
-		chmod 0755 "$tmp"
-		if ! (cd "$tmp" && apt-get download -q "$pkg" >&2 2>"$tmp/apt.err"); then
-			cat "$tmp/apt.err" >&2
-			rm -rf "$tmp"
-			say "apt-get download $pkg failed" >&2
-			return 1
+		if ! vm_download "$pkg" && [ "$(id -u)" = 0 ]; then
+			# Stale package lists name a version the archive no longer has.
+			say "apt-get download $pkg failed; running apt-get update and trying again" >&2
+			apt-get update -q > /dev/null 2>&1
+			pkg=$(vm_newest_package "$series")
+			[ -z "$pkg" ] || [ -n "$(vm_cached_vmlinuz "$pkg")" ] || vm_download "$pkg" || pkg=
 		fi
-		deb=$(ls "$tmp"/*.deb | head -n 1)
-		if ! dpkg -x "$deb" "$tmp/root" >&2; then
-			rm -rf "$tmp"
-			say "dpkg -x $deb failed" >&2
-			return 1
-		fi
-		rm -rf "$cache/kernels/$pkg"
-		mv "$tmp/root" "$cache/kernels/$pkg" && rm -rf "$tmp"
-		vmlinuz=$(vm_cached_vmlinuz "$pkg")
 	fi
+	if [ -z "$pkg" ] || [ -z "$(vm_cached_vmlinuz "$pkg")" ]; then
+		# Cannot fetch, but fetched before: the newest we have is still that series.
+		pkg=$(vm_newest_cached "$series")
+		[ -n "$pkg" ] && say "cannot fetch a $series kernel; using cached $pkg" >&2
+	fi
+	[ -n "$pkg" ] || { say "cannot find or fetch a Debian $series cloud kernel package" >&2; return 1; }
+	for old in $(ls "$cache/kernels" 2>/dev/null | grep -E "$(vm_kernel_regex "$series")"); do
+		[ "$old" = "$pkg" ] || rm -rf "${cache:?}/kernels/$old"
+	done
+	vmlinuz=$(vm_cached_vmlinuz "$pkg")
 	[ -n "$vmlinuz" ] || { say "$pkg holds no boot/vmlinuz-*" >&2; return 1; }
 	echo "$vmlinuz"
 }
