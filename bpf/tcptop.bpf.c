@@ -176,8 +176,22 @@ static __always_inline bool tcptop_family_wanted(struct sock *sk, __u16 family)
 }
 
 /*
+ * The process's name, as the thread-group leader has it: the slot is the
+ * process's, and a worker thread (say io_uring's iou-wrk-N) or a renamed
+ * thread must not give it another name.
+ */
+static __always_inline void tcptop_capture_comm(char *comm)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+
+	if (!leader || bpf_core_read_str(comm, TCPTOP_COMM_LEN, &leader->comm) <= 1)
+		bpf_get_current_comm(comm, TCPTOP_COMM_LEN);
+}
+
+/*
  * Not the owner of slot 0: find the caller's slot, or claim a free one and
- * capture the name there, in the kernel, at first use.  Kept out of line so
+ * capture the process's name there, in the kernel, at first use.  Kept out of line so
  * the common event's code stays short.
  */
 static __noinline void tcptop_add_slow(struct tcptop_flow *f, __u32 tgid, __s64 bytes, bool rx)
@@ -192,7 +206,7 @@ static __noinline void tcptop_add_slow(struct tcptop_flow *f, __u32 tgid, __s64 
 		if (cur == 0)
 			cur = __sync_val_compare_and_swap(&f->slot[i].tgid, 0, tgid);
 		if (cur == 0)
-			bpf_get_current_comm(f->slot[i].comm, sizeof(f->slot[i].comm));
+			tcptop_capture_comm(f->slot[i].comm);
 		if (cur == 0 || cur == tgid) {
 			s = &f->slot[i];
 			break;

@@ -76,6 +76,11 @@ struct tcp_sock {
 	__u32 copied_seq;
 } __pai;
 
+struct task_struct {
+	struct task_struct *group_leader;
+	char comm[16];
+} __pai;
+
 struct socket {
 	struct sock *sk;
 } __pai;
