@@ -11,8 +11,10 @@
  *               tcp_splice_read
  *   kprobe      kprobe + kretprobe pairs on the same functions
  *
- * Every count is a return value: bytes the kernel actually accepted or
- * delivered, never the size that was asked for.
+ * Counts are what the kernel actually did, never the size that was asked
+ * for: TX is always a return value, and so is RX in fentry and kprobe modes;
+ * in tracepoint mode RX is the growth of the bytes the reader has taken from
+ * the receive queue (see tcptop_tp_rcv_space).
  *
  * Draining is lossless: the iterators and the destroy hook take counters with
  * an atomic exchange, so each byte is taken by exactly one of them, and only
@@ -651,8 +653,10 @@ static __always_inline void tcptop_flow_close(struct tcptop_flow *f)
 		rec->slot[i].tx = tx[i];
 		rec->slot[i].rx = rx[i];
 	}
-	/* User space polls at each drain; waking it per closed socket would cost more. */
-	bpf_ringbuf_submit(rec, BPF_RB_NO_WAKEUP);
+	/* The collector looks every 100 ms anyway; wake it early only when the ring is filling. */
+	bpf_ringbuf_submit(rec, bpf_ringbuf_query(&closed_flows, BPF_RB_AVAIL_DATA) >
+					bpf_ringbuf_query(&closed_flows, BPF_RB_RING_SIZE) / 4 ?
+					BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 SEC("tp_btf/tcp_destroy_sock")

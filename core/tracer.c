@@ -260,6 +260,7 @@ static void tcptop_tracer_detach(struct tcptop_tracer *tr)
 {
 	int i;
 
+	tcptop_closed_stop(tr);
 	ring_buffer__free(tr->closed_ring);
 	tr->closed_ring = NULL;
 	if (tr->drain_buf)
@@ -383,7 +384,7 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 		goto cleanup;
 	}
 	tr->closed_ring = ring_buffer__new(bpf_map__fd(tr->skel->maps.closed_flows),
-					   tcptop_tracer_on_record, tr, NULL);
+					   tcptop_closed_on_record, tr, NULL);
 	if (!tr->closed_ring) {
 		err = -errno;
 		snprintf(why, whylen, "opening the closed-socket ring failed: %s", strerror(-err));
@@ -480,6 +481,8 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 	if (!tr)
 		return -ENOMEM;
 	tr->cgroup_fd = -1;
+	tr->closed_stop_fd = -1;
+	pthread_mutex_init(&tr->closed_lock, NULL);
 	tr->log = opts->log;
 	tr->log_ctx = opts->log_ctx;
 	tcptop_loading = tr;
@@ -517,6 +520,15 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 			   "no attach mode works on this kernel (tracepoint: %s; fentry: %s; kprobe: %s)",
 			   why[0], why[1], why[2]);
 
+	if (!err) {
+		err = tcptop_closed_start(tr);
+		if (err) {
+			tcptop_log(tr, TCPTOP_LOG_ERROR, "cannot start the closed-socket collector: %s",
+				   strerror(-err));
+			tcptop_tracer_detach(tr);
+		}
+	}
+
 cleanup:
 	btf__free(btf);
 	libbpf_set_print(old_print);
@@ -524,6 +536,7 @@ cleanup:
 	if (err) {
 		if (tr->cgroup_fd >= 0)
 			close(tr->cgroup_fd);
+		pthread_mutex_destroy(&tr->closed_lock);
 		free(tr);
 		return err;
 	}
@@ -545,5 +558,6 @@ void tcptop_tracer_close(struct tcptop_tracer *tr)
 	tcptop_tracer_detach(tr);
 	if (tr->cgroup_fd >= 0)
 		close(tr->cgroup_fd);
+	pthread_mutex_destroy(&tr->closed_lock);
 	free(tr);
 }

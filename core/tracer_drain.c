@@ -2,7 +2,7 @@
 /*
  * The drain: one iterator pass over the flow map, whose program writes a
  * record per socket with bytes into the mmap-ed drain buffer; then the
- * records of the closed-socket ring; then the drop counters.
+ * records of sockets that closed (tracer_closed.c); then the drop counters.
  */
 #include <errno.h>
 #include <string.h>
@@ -67,16 +67,23 @@ static int tcptop_drain_pass(struct tcptop_tracer *tr)
 	return err;
 }
 
-static void tcptop_drain_drops(struct tcptop_tracer *tr, struct tcptop_drain_stats *st)
+static void tcptop_drain_drops(struct tcptop_tracer *tr, struct tcptop_drain_stats *st,
+			       uint64_t closed_events, uint64_t closed_bytes)
 {
 	int k;
+
+	/* Closed records user space had no room for count with the kernel's closed-ring drops. */
+	st->dropped_events_by_kind[TCPTOP_DROPPED_CLOSED_RING_FULL] += closed_events;
+	st->dropped_bytes_by_kind[TCPTOP_DROPPED_CLOSED_RING_FULL] += closed_bytes;
+	st->dropped_events += closed_events;
+	st->dropped_bytes += closed_bytes;
 
 	for (k = 0; k < TCPTOP_DROPPED_KINDS; k++) {
 		uint64_t ev = __atomic_load_n(&tr->skel->bss->drop_events[k], __ATOMIC_RELAXED);
 		uint64_t by = __atomic_load_n(&tr->skel->bss->drop_bytes[k], __ATOMIC_RELAXED);
 
-		st->dropped_events_by_kind[k] = ev - tr->drop_events_seen[k];
-		st->dropped_bytes_by_kind[k] = by - tr->drop_bytes_seen[k];
+		st->dropped_events_by_kind[k] += ev - tr->drop_events_seen[k];
+		st->dropped_bytes_by_kind[k] += by - tr->drop_bytes_seen[k];
 		st->dropped_events += st->dropped_events_by_kind[k];
 		st->dropped_bytes += st->dropped_bytes_by_kind[k];
 		tr->drop_events_seen[k] = ev;
@@ -88,6 +95,7 @@ int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
 			struct tcptop_drain_stats *stats)
 {
 	uint64_t start = tcptop_now_ns();
+	uint64_t closed_events = 0, closed_bytes = 0;
 	int err = 0, n;
 
 	memset(stats, 0, sizeof(*stats));
@@ -115,10 +123,10 @@ int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
 			break;
 	}
 	/* After the live pass, so sockets that closed while it ran are in this drain too. */
-	n = ring_buffer__consume(tr->closed_ring);
+	n = tcptop_closed_fold(tr, &closed_events, &closed_bytes);
 	if (n < 0 && !err)
 		err = n;
-	tcptop_drain_drops(tr, stats);
+	tcptop_drain_drops(tr, stats, closed_events, closed_bytes);
 	if (!err)
 		err = tr->drain_err;
 

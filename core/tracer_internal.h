@@ -3,6 +3,8 @@
 #ifndef TCPTOP_TRACER_INTERNAL_H
 #define TCPTOP_TRACER_INTERNAL_H
 
+#include <pthread.h>
+
 #include "tcptop_core.h"
 
 struct bpf_link;
@@ -28,7 +30,15 @@ struct tcptop_tracer {
 	/* Drop counters already reported, so each drain reports only its own. */
 	uint64_t drop_events_seen[TCPTOP_DROPPED_KINDS];
 	uint64_t drop_bytes_seen[TCPTOP_DROPPED_KINDS];
-	/* Where the closed-ring callback puts records during a drain. */
+	/* tracer_closed.c: a thread moves closed sockets' records out of the ring. */
+	pthread_t closed_thread;
+	bool closed_thread_running;
+	int closed_stop_fd;
+	pthread_mutex_t closed_lock;	/* closed_ring consumption and pending */
+	struct tcptop_flow *pending;
+	size_t pending_n, pending_cap;
+	uint64_t pending_dropped_events, pending_dropped_bytes;
+	/* Where records go during a drain. */
 	struct tcptop_table *draining;
 	struct tcptop_drain_stats *drain_stats;
 	int drain_err;
@@ -37,8 +47,14 @@ struct tcptop_tracer {
 struct bpf_program;
 /* Give existing connections an RX cursor (tracepoint mode). */
 int tcptop_tracer_seed_rx(struct tcptop_tracer *tr, struct bpf_program *prog);
-/* Ring buffer callback: one socket's record, live or final. */
+/* Fold one socket's record, live or final, into the table being drained. */
 int tcptop_tracer_on_record(void *ctx, void *data, size_t size);
+
+/* tracer_closed.c */
+int tcptop_closed_on_record(void *ctx, void *data, size_t size);
+int tcptop_closed_start(struct tcptop_tracer *tr);
+void tcptop_closed_stop(struct tcptop_tracer *tr);
+int tcptop_closed_fold(struct tcptop_tracer *tr, uint64_t *dropped_events, uint64_t *dropped_bytes);
 
 __attribute__((format(printf, 3, 4)))
 void tcptop_log(const struct tcptop_tracer *tr, enum tcptop_log_level level, const char *fmt,

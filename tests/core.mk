@@ -45,6 +45,7 @@ LIVE_TESTS = \
 	tests/live_steady \
 	tests/live_filters \
 	tests/live_capacity \
+	tests/live_closed_churn \
 	tests/live_iopath \
 	tests/live_stress
 check_PROGRAMS += $(LIVE_TESTS)
@@ -64,6 +65,8 @@ tests_live_filters_SOURCES = tests/live_filters.c $(LIVE_UTIL)
 tests_live_filters_LDADD = $(LIVE_LDADD)
 tests_live_capacity_SOURCES = tests/live_capacity.c $(LIVE_UTIL)
 tests_live_capacity_LDADD = $(LIVE_LDADD)
+tests_live_closed_churn_SOURCES = tests/live_closed_churn.c $(LIVE_UTIL)
+tests_live_closed_churn_LDADD = $(LIVE_LDADD)
 tests_live_iopath_SOURCES = tests/live_iopath.c $(LIVE_UTIL)
 tests_live_iopath_LDADD = $(LIVE_LDADD)
 tests_live_stress_SOURCES = tests/live_stress.c $(LIVE_UTIL)

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Closed sockets' final records.  A front end drains once per interval (10 s
+ * is common for collectd), but a busy server closes thousands of sockets a
+ * second and the kernel's ring has a fixed size.  So a small thread empties
+ * the ring all the time into a pending list, and each drain folds that list
+ * into its table.  The kernel wakes the thread only when the ring is filling
+ * up; otherwise it looks every TCPTOP_CLOSED_POLL_MS.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "tcptop.h"
+#include "tracer_internal.h"
+
+#define TCPTOP_CLOSED_POLL_MS 100
+/* Bounds memory if nobody drains: about 220 MiB of records. */
+#define TCPTOP_MAX_PENDING_CLOSED (1u << 20)
+
+/* Ring callback, called with tr->closed_lock held. */
+int tcptop_closed_on_record(void *ctx, void *data, size_t size)
+{
+	struct tcptop_tracer *tr = ctx;
+	const struct tcptop_flow *rec = data;
+	struct tcptop_flow *p;
+	int i;
+
+	if (size < sizeof(*rec))
+		return 0;
+	if (tr->pending_n == tr->pending_cap) {
+		size_t cap = tr->pending_cap ? tr->pending_cap * 2 : 256;
+
+		p = cap <= TCPTOP_MAX_PENDING_CLOSED ? realloc(tr->pending, cap * sizeof(*p)) : NULL;
+		if (!p) {
+			/* Counted with the kernel's closed-ring drops: never silent. */
+			tr->pending_dropped_events++;
+			for (i = 0; i < TCPTOP_SLOTS; i++)
+				tr->pending_dropped_bytes += rec->slot[i].tx + rec->slot[i].rx;
+			return 0;
+		}
+		tr->pending = p;
+		tr->pending_cap = cap;
+	}
+	memcpy(&tr->pending[tr->pending_n++], rec, sizeof(*rec));
+	return 0;
+}
+
+static void *tcptop_closed_collect(void *arg)
+{
+	struct tcptop_tracer *tr = arg;
+	struct pollfd fds[2] = {
+		{ .fd = ring_buffer__epoll_fd(tr->closed_ring), .events = POLLIN },
+		{ .fd = tr->closed_stop_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(fds, 2, TCPTOP_CLOSED_POLL_MS) < 0 && errno != EINTR)
+			break;
+		if (fds[1].revents)
+			break;
+		pthread_mutex_lock(&tr->closed_lock);
+		ring_buffer__consume(tr->closed_ring);
+		pthread_mutex_unlock(&tr->closed_lock);
+	}
+	return NULL;
+}
+
+int tcptop_closed_start(struct tcptop_tracer *tr)
+{
+	sigset_t all, old;
+	int err;
+
+	tr->closed_stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (tr->closed_stop_fd < 0)
+		return -errno;
+	/* The thread must never take a signal meant for the front end. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = -pthread_create(&tr->closed_thread, NULL, tcptop_closed_collect, tr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		close(tr->closed_stop_fd);
+		tr->closed_stop_fd = -1;
+		return err;
+	}
+	tr->closed_thread_running = true;
+	return 0;
+}
+
+void tcptop_closed_stop(struct tcptop_tracer *tr)
+{
+	uint64_t one = 1;
+
+	if (tr->closed_thread_running) {
+		if (write(tr->closed_stop_fd, &one, sizeof(one)) != sizeof(one))
+			pthread_cancel(tr->closed_thread);
+		pthread_join(tr->closed_thread, NULL);
+		tr->closed_thread_running = false;
+	}
+	if (tr->closed_stop_fd >= 0)
+		close(tr->closed_stop_fd);
+	tr->closed_stop_fd = -1;
+	free(tr->pending);
+	tr->pending = NULL;
+	tr->pending_n = tr->pending_cap = 0;
+}
+
+/* Everything closed up to now goes into the drain's table. */
+int tcptop_closed_fold(struct tcptop_tracer *tr, uint64_t *dropped_events, uint64_t *dropped_bytes)
+{
+	size_t i;
+	int n;
+
+	pthread_mutex_lock(&tr->closed_lock);
+	n = ring_buffer__consume(tr->closed_ring);
+	for (i = 0; i < tr->pending_n; i++)
+		tcptop_tracer_on_record(tr, &tr->pending[i], sizeof(tr->pending[i]));
+	tr->pending_n = 0;
+	*dropped_events = tr->pending_dropped_events;
+	*dropped_bytes = tr->pending_dropped_bytes;
+	tr->pending_dropped_events = tr->pending_dropped_bytes = 0;
+	pthread_mutex_unlock(&tr->closed_lock);
+	return n < 0 ? n : 0;
+}
