@@ -22,7 +22,7 @@
 enum tcptop_drop_reason {
 	TCPTOP_DROP_MAP_FULL = 0,	/* more live sockets than max_flows */
 	TCPTOP_DROP_SLOTS_FULL,		/* more than TCPTOP_SLOTS processes on one socket */
-	TCPTOP_DROP_CLOSED_BUF_FULL,	/* ring of closed sockets had no room */
+	TCPTOP_DROP_CLOSED_BUF_FULL,	/* closed-socket ring and its spill map both full */
 	TCPTOP_DROP_STASH_FULL,		/* kprobe mode: too many calls in flight */
 	TCPTOP_DROP_NR,
 };
@@ -56,6 +56,8 @@ struct tcptop_flow {
 	__u16 flags;		/* TCPTOP_FLOW_* (records only) */
 	__u8 laddr[16];		/* first 4 bytes for AF_INET */
 	__u8 raddr[16];
+	__u32 closing;		/* set once by whichever destroy program runs first */
+	__u32 _pad;
 };
 
 #endif

@@ -34,6 +34,8 @@ typedef unsigned long size_t;
 #define SOCK_DONE	1	/* enum sock_flags: set when a FIN arrived */
 #define TCP_SYN_SENT	2
 #define TCP_SYN_RECV	3
+#define TCP_FIN_WAIT1	4
+#define TCP_LAST_ACK	9
 #define TCP_LISTEN	10
 
 #define __pai __attribute__((preserve_access_index))

@@ -50,12 +50,17 @@ struct tcptop_opts {
 	void *log_ctx;
 };
 
-/* Why events or bytes could not be attributed; the order of bpf/tcptop.h. */
+/* Why events or bytes could not be attributed; the first four in the order of bpf/tcptop.h. */
 enum tcptop_drop_kind {
 	TCPTOP_DROPPED_MAP_FULL = 0,
 	TCPTOP_DROPPED_SLOTS_FULL,
 	TCPTOP_DROPPED_CLOSED_RING_FULL,
 	TCPTOP_DROPPED_STASH_FULL,
+	/*
+	 * Events the kernel did not run our programs for: its recursion guard
+	 * skips a program re-entered on the same CPU.  Bytes are unknown (0).
+	 */
+	TCPTOP_DROPPED_SKIPPED_BY_KERNEL,
 	TCPTOP_DROPPED_KINDS,
 };
 
@@ -66,6 +71,7 @@ struct tcptop_drain_stats {
 	uint64_t closed_records;	/* of which for sockets that closed */
 	uint64_t flows;			/* entries in the table after the drain */
 	uint64_t live_sockets;		/* sockets the kernel tracks now */
+	uint64_t vanished_sockets;	/* freed without a destroy event, found by recount */
 	uint64_t dropped_events;	/* this drain, all kinds */
 	uint64_t dropped_bytes;
 	uint64_t dropped_events_by_kind[TCPTOP_DROPPED_KINDS];

@@ -63,6 +63,7 @@ const char *tcptop_drop_kind_name(enum tcptop_drop_kind kind)
 		[TCPTOP_DROPPED_SLOTS_FULL] = "processes_per_socket",
 		[TCPTOP_DROPPED_CLOSED_RING_FULL] = "closed_ring_full",
 		[TCPTOP_DROPPED_STASH_FULL] = "calls_in_flight",
+		[TCPTOP_DROPPED_SKIPPED_BY_KERNEL] = "skipped_by_kernel",
 	};
 
 	if ((unsigned)kind >= TCPTOP_DROPPED_KINDS)
@@ -160,6 +161,7 @@ static bool tcptop_recvmsg_has_nonblock(const struct btf *btf)
 /* Which programs a mode needs; the rest are switched off before load. */
 struct tcptop_mode_plan {
 	struct bpf_program *progs[TCPTOP_MAX_LINKS];
+	bool twin[TCPTOP_MAX_LINKS];
 	int nprogs;
 	struct bpf_program *iter;
 	struct bpf_program *seed;	/* run once after attach; NULL: none */
@@ -170,6 +172,20 @@ static void tcptop_plan_add(struct tcptop_mode_plan *p, struct bpf_program *prog
 {
 	if (p->nprogs < TCPTOP_MAX_LINKS)
 		p->progs[p->nprogs++] = prog;
+}
+
+/*
+ * Two programs on one hook, each covering the runs the kernel skipped for the
+ * other (see tcptop_destroy_sk_common); their skipped runs are not drops.
+ */
+static void tcptop_plan_add_twins(struct tcptop_mode_plan *p, struct bpf_program *a,
+				  struct bpf_program *b)
+{
+	if (p->nprogs + 2 > TCPTOP_MAX_LINKS)
+		return;
+	p->twin[p->nprogs] = p->twin[p->nprogs + 1] = true;
+	tcptop_plan_add(p, a);
+	tcptop_plan_add(p, b);
 }
 
 /* Fills the plan, or says in why what the kernel lacks. */
@@ -193,9 +209,11 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 		}
 		tcptop_plan_add(p, skel->progs.tcptop_tp_send);
 		tcptop_plan_add(p, skel->progs.tcptop_tp_rcv_space);
-		tcptop_plan_add(p, skel->progs.tcptop_tp_state);
+		tcptop_plan_add_twins(p, skel->progs.tcptop_tp_state,
+				      skel->progs.tcptop_tp_state_twin);
 		p->seed = skel->progs.tcptop_seed_rx;
-		tcptop_plan_add(p, skel->progs.tcptop_destroy_sk);
+		tcptop_plan_add_twins(p, skel->progs.tcptop_destroy_sk,
+				      skel->progs.tcptop_destroy_sk_twin);
 		p->iter = skel->progs.tcptop_drain_sk;
 		p->flows = skel->maps.flows_sk;
 		return 0;
@@ -212,7 +230,10 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 			tcptop_plan_add(p, skel->progs.tcptop_fexit_sendpage);
 		if (splice)
 			tcptop_plan_add(p, skel->progs.tcptop_fexit_splice_read);
-		tcptop_plan_add(p, skel->progs.tcptop_destroy_sk);
+		tcptop_plan_add_twins(p, skel->progs.tcptop_tp_state,
+				      skel->progs.tcptop_tp_state_twin);
+		tcptop_plan_add_twins(p, skel->progs.tcptop_destroy_sk,
+				      skel->progs.tcptop_destroy_sk_twin);
 		p->iter = skel->progs.tcptop_drain_sk;
 		p->flows = skel->maps.flows_sk;
 		return 0;
@@ -234,7 +255,10 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 			tcptop_plan_add(p, skel->progs.tcptop_kp_splice_read);
 			tcptop_plan_add(p, skel->progs.tcptop_krp_splice_read);
 		}
-		tcptop_plan_add(p, skel->progs.tcptop_destroy_hash);
+		tcptop_plan_add_twins(p, skel->progs.tcptop_state_hash,
+				      skel->progs.tcptop_state_hash_twin);
+		tcptop_plan_add_twins(p, skel->progs.tcptop_destroy_hash,
+				      skel->progs.tcptop_destroy_hash_twin);
 		p->iter = skel->progs.tcptop_drain_hash;
 		p->flows = skel->maps.flows_hash;
 		return 0;
@@ -271,6 +295,7 @@ static void tcptop_tracer_detach(struct tcptop_tracer *tr)
 	for (i = 0; i < tr->nlinks; i++)
 		bpf_link__destroy(tr->links[i]);
 	tr->nlinks = 0;
+	tr->ncounting = 0;
 	tcptop_bpf__destroy(tr->skel);
 	tr->skel = NULL;
 }
@@ -410,6 +435,8 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 			tcptop_describe_failure(step, err, probe, why, whylen);
 			goto cleanup;
 		}
+		if (!plan.twin[i] && tr->ncounting < TCPTOP_MAX_LINKS)
+			tr->counting_fds[tr->ncounting++] = bpf_program__fd(plan.progs[i]);
 		tr->links[tr->nlinks++] = link;
 	}
 	/* After attaching, so no connection can slip between seeding and counting. */
@@ -503,22 +530,26 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 
 	if (opts->probe != TCPTOP_PROBE_AUTO) {
 		err = tcptop_try_mode(tr, opts, opts->probe, btf, why[0], sizeof(why[0]));
-		if (err)
+		if (err) {
 			tcptop_log(tr, TCPTOP_LOG_ERROR, "%s mode cannot be used on this kernel: %s",
 				   tcptop_probe_name(opts->probe), why[0]);
-		goto cleanup;
+			goto cleanup;
+		}
+	} else {
+		for (i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++) {
+			err = tcptop_try_mode(tr, opts, auto_order[i], btf, why[i], sizeof(why[i]));
+			if (!err)
+				break;
+			tcptop_log(tr, TCPTOP_LOG_INFO, "%s mode unavailable: %s",
+				   tcptop_probe_name(auto_order[i]), why[i]);
+		}
+		if (err) {
+			tcptop_log(tr, TCPTOP_LOG_ERROR,
+				   "no attach mode works on this kernel (tracepoint: %s; fentry: %s; kprobe: %s)",
+				   why[0], why[1], why[2]);
+			goto cleanup;
+		}
 	}
-	for (i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++) {
-		err = tcptop_try_mode(tr, opts, auto_order[i], btf, why[i], sizeof(why[i]));
-		if (!err)
-			break;
-		tcptop_log(tr, TCPTOP_LOG_INFO, "%s mode unavailable: %s",
-			   tcptop_probe_name(auto_order[i]), why[i]);
-	}
-	if (err)
-		tcptop_log(tr, TCPTOP_LOG_ERROR,
-			   "no attach mode works on this kernel (tracepoint: %s; fentry: %s; kprobe: %s)",
-			   why[0], why[1], why[2]);
 
 	if (!err) {
 		err = tcptop_closed_start(tr);

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Closed sockets' final records.  A front end drains once per interval (10 s
- * is common for collectd), but a busy server closes thousands of sockets a
- * second and the kernel's ring has a fixed size.  So a small thread empties
- * the ring all the time into a pending list, and each drain folds that list
- * into its table.  The kernel wakes the thread only when the ring is filling
- * up; otherwise it looks every TCPTOP_CLOSED_POLL_MS.
+ * Records that leave sockets through the ring: final ones of closed sockets,
+ * and early ones handed over when the application closes (tracepoint mode).
+ * A front end drains once per interval (10 s is common for collectd), but a
+ * busy server closes thousands of sockets a second and the kernel's ring has
+ * a fixed size.  So a small thread empties the ring all the time into a
+ * pending list, and each drain folds that list into its table.  The kernel
+ * wakes the thread only when the ring is filling up; otherwise it looks every
+ * TCPTOP_CLOSED_POLL_MS.  What did not fit in the ring waits in a spill map,
+ * which the thread empties too.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -17,12 +21,16 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "tcptop.h"
 #include "tracer_internal.h"
+#include "tcptop.skel.h"
 
 #define TCPTOP_CLOSED_POLL_MS 100
+/* Records taken from closed_spill per system call. */
+#define TCPTOP_SPILL_BATCH 256
 /* Bounds memory if nobody drains: about 220 MiB of records. */
 #define TCPTOP_MAX_PENDING_CLOSED (1u << 20)
 
@@ -54,6 +62,36 @@ int tcptop_closed_on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * Takes what the kernel spilled when the ring was full, called with
+ * tr->closed_lock held.  Each record is removed by the same call that returns
+ * it, so none is taken twice; one the kernel adds meanwhile moves the counter
+ * again and is taken next time.
+ */
+static void tcptop_closed_take_spill(struct tcptop_tracer *tr)
+{
+	uint64_t spilled = __atomic_load_n(&tr->skel->bss->closed_spilled, __ATOMIC_ACQUIRE);
+	int fd = bpf_map__fd(tr->skel->maps.closed_spill);
+	__u32 token = 0;
+	bool first = true;
+
+	if (spilled == tr->spilled_seen || !tr->spill_keys)
+		return;
+	tr->spilled_seen = spilled;
+	for (;;) {
+		__u32 i, count = TCPTOP_SPILL_BATCH;
+		int err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token,
+							  tr->spill_keys, tr->spill_vals,
+							  &count, NULL);
+
+		first = false;
+		for (i = 0; i < count && (!err || err == -ENOENT); i++)
+			tcptop_closed_on_record(tr, &tr->spill_vals[i], sizeof(tr->spill_vals[i]));
+		if (err)
+			break;
+	}
+}
+
 static void *tcptop_closed_collect(void *arg)
 {
 	struct tcptop_tracer *tr = arg;
@@ -69,6 +107,7 @@ static void *tcptop_closed_collect(void *arg)
 			break;
 		pthread_mutex_lock(&tr->closed_lock);
 		ring_buffer__consume(tr->closed_ring);
+		tcptop_closed_take_spill(tr);
 		pthread_mutex_unlock(&tr->closed_lock);
 	}
 	return NULL;
@@ -79,6 +118,10 @@ int tcptop_closed_start(struct tcptop_tracer *tr)
 	sigset_t all, old;
 	int err;
 
+	tr->spill_keys = calloc(TCPTOP_SPILL_BATCH, sizeof(*tr->spill_keys));
+	tr->spill_vals = calloc(TCPTOP_SPILL_BATCH, sizeof(*tr->spill_vals));
+	if (!tr->spill_keys || !tr->spill_vals)
+		return -ENOMEM;
 	tr->closed_stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (tr->closed_stop_fd < 0)
 		return -errno;
@@ -111,6 +154,11 @@ void tcptop_closed_stop(struct tcptop_tracer *tr)
 	tr->closed_stop_fd = -1;
 	free(tr->pending);
 	tr->pending = NULL;
+	free(tr->spill_keys);
+	free(tr->spill_vals);
+	tr->spill_keys = NULL;
+	tr->spill_vals = NULL;
+	tr->spilled_seen = 0;
 	tr->pending_n = tr->pending_cap = 0;
 }
 
@@ -122,8 +170,18 @@ int tcptop_closed_fold(struct tcptop_tracer *tr, uint64_t *dropped_events, uint6
 
 	pthread_mutex_lock(&tr->closed_lock);
 	n = ring_buffer__consume(tr->closed_ring);
+	tcptop_closed_take_spill(tr);
+	/*
+	 * Early hand-overs before final records: a socket's early record may
+	 * have gone to the spill map and its final one to the ring, which is
+	 * read first, and a flow must not come back to life after it ended.
+	 */
 	for (i = 0; i < tr->pending_n; i++)
-		tcptop_tracer_on_record(tr, &tr->pending[i], sizeof(tr->pending[i]));
+		if (!(tr->pending[i].flags & TCPTOP_FLOW_CLOSED))
+			tcptop_tracer_on_record(tr, &tr->pending[i], sizeof(tr->pending[i]));
+	for (i = 0; i < tr->pending_n; i++)
+		if (tr->pending[i].flags & TCPTOP_FLOW_CLOSED)
+			tcptop_tracer_on_record(tr, &tr->pending[i], sizeof(tr->pending[i]));
 	tr->pending_n = 0;
 	*dropped_events = tr->pending_dropped_events;
 	*dropped_bytes = tr->pending_dropped_bytes;

@@ -19,6 +19,10 @@ struct tcptop_tracer {
 	enum tcptop_probe probe;
 	struct bpf_link *links[TCPTOP_MAX_LINKS];
 	int nlinks;
+	/* Programs whose skipped runs lose events (bpf_prog_info.recursion_misses). */
+	int counting_fds[TCPTOP_MAX_LINKS];
+	int ncounting;
+	uint64_t skipped_seen;
 	struct bpf_link *iter_link;
 	struct ring_buffer *closed_ring;
 	struct tcptop_flow *drain_buf;	/* the drain_buf map, mmap-ed */
@@ -38,6 +42,10 @@ struct tcptop_tracer {
 	struct tcptop_flow *pending;
 	size_t pending_n, pending_cap;
 	uint64_t pending_dropped_events, pending_dropped_bytes;
+	/* Records the kernel put in closed_spill because the ring was full. */
+	uint64_t spilled_seen;
+	uint64_t *spill_keys;
+	struct tcptop_flow *spill_vals;
 	/* Where records go during a drain. */
 	struct tcptop_table *draining;
 	struct tcptop_drain_stats *drain_stats;

@@ -18,7 +18,8 @@
 	"\"map_full\":{\"events\":0,\"bytes\":0},"                                        \
 	"\"processes_per_socket\":{\"events\":0,\"bytes\":0},"                            \
 	"\"closed_ring_full\":{\"events\":0,\"bytes\":0},"                                \
-	"\"calls_in_flight\":{\"events\":0,\"bytes\":0}}}"
+	"\"calls_in_flight\":{\"events\":0,\"bytes\":0},"                                 \
+	"\"skipped_by_kernel\":{\"events\":0,\"bytes\":0}}}"
 
 static struct tcptop_table *t;
 static struct tcptop_rows r;
@@ -107,7 +108,8 @@ START_TEST(test_drops)
 			 "\"map_full\":{\"events\":0,\"bytes\":0},"
 			 "\"processes_per_socket\":{\"events\":0,\"bytes\":0},"
 			 "\"closed_ring_full\":{\"events\":5,\"bytes\":18446744073709551615},"
-			 "\"calls_in_flight\":{\"events\":0,\"bytes\":0}}}}\n");
+			 "\"calls_in_flight\":{\"events\":0,\"bytes\":0},"
+			 "\"skipped_by_kernel\":{\"events\":0,\"bytes\":0}}}}\n");
 }
 END_TEST
 

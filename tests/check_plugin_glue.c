@@ -101,7 +101,8 @@ int tcptop_probe_parse(const char *s, enum tcptop_probe *out)
 const char *tcptop_drop_kind_name(enum tcptop_drop_kind kind)
 {
 	static const char *const names[] = { "map_full", "processes_per_socket",
-					     "closed_ring_full", "calls_in_flight" };
+					     "closed_ring_full", "calls_in_flight",
+					     "skipped_by_kernel" };
 
 	return (unsigned)kind < TCPTOP_DROPPED_KINDS ? names[kind] : NULL;
 }
@@ -313,6 +314,7 @@ START_TEST(test_read_dispatches_cumulative_derive)
 	ck_assert_int_eq(d->values[0].derive, 4);
 	ck_assert_int_eq(d->values[1].derive, 310);
 	ck_assert_ptr_nonnull(stubs_find("self", "tcptop_dropped", "calls_in_flight"));
+	ck_assert_ptr_nonnull(stubs_find("self", "tcptop_dropped", "skipped_by_kernel"));
 	ck_assert_ptr_nonnull(stubs_find("self", "tcptop_seconds", "drain"));
 	ck_assert_ptr_nonnull(stubs_find("self", "tcptop_seconds", "read"));
 }
