@@ -49,7 +49,8 @@ LIVE_TESTS = \
 	tests/live_iopath \
 	tests/live_stress
 check_PROGRAMS += $(LIVE_TESTS)
-TESTS += $(LIVE_TESTS)
+TESTS += $(LIVE_TESTS) tests/live_forced_mode.sh
+EXTRA_DIST += tests/live_forced_mode.sh
 
 tests_live_bulk_SOURCES = tests/live_bulk.c $(LIVE_UTIL)
 tests_live_bulk_LDADD = $(LIVE_LDADD)
