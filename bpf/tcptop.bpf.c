@@ -349,6 +349,16 @@ static __always_inline struct tcptop_flow *tcptop_flow_hash(struct sock *sk)
 	return bpf_map_lookup_elem(&flows_hash, &key);
 }
 
+/*
+ * Tracing programs only.  Newer kernels (x86-64 JIT, 6.18 here) inline
+ * bpf_get_current_task_btf into one per-CPU load, where
+ * bpf_get_current_pid_tgid stays a call: the common event saves a call.
+ */
+static __always_inline __u32 tcptop_current_tgid(void)
+{
+	return bpf_get_current_task_btf()->tgid;
+}
+
 static __always_inline bool tcptop_task_wanted(__u32 tgid)
 {
 	if (targ_tgid && tgid != targ_tgid)
@@ -373,7 +383,7 @@ static __always_inline void tcptop_add(struct tcptop_flow *f, __u32 tgid, __s64 
 /* Tracing programs (tp_btf, fexit): sk is a trusted pointer, read it directly. */
 static __always_inline void tcptop_count_tracing(struct sock *sk, __s64 bytes, bool rx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tgid = tcptop_current_tgid();
 	__u16 family = sk->__sk_common.skc_family;
 	struct tcptop_flow *f;
 
@@ -532,7 +542,7 @@ int BPF_PROG(tcptop_tp_rcv_space, struct sock *sk)
 	/* Always a full TCP socket here: a cast reads it without a helper call. */
 	tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
 	now = tcptop_consumed(sk, tp);
-	tgid = bpf_get_current_pid_tgid() >> 32;
+	tgid = tcptop_current_tgid();
 	f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
 	if (!f)
 		return tcptop_rx_first_sight(sk, tgid, now);

@@ -79,6 +79,7 @@ struct tcp_sock {
 } __pai;
 
 struct task_struct {
+	int tgid;
 	struct task_struct *group_leader;
 	char comm[16];
 } __pai;
