@@ -58,6 +58,13 @@ __u64 closed_spilled = 0;
  */
 __u64 flows_closed = 0;
 __u64 drain_visited = 0;
+/*
+ * Set by user space for a sweep pass: the iterator also lists the id of every
+ * live entry in alive_ids, so user space can tell flows whose socket vanished
+ * without a destroy event (see tcptop_drain_sweep).
+ */
+__u32 sweep = 0;
+__u32 alive_count = 0;
 
 /* tracepoint and fentry modes: per-socket storage, freed with the socket. */
 struct {
@@ -112,6 +119,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tcptop_flow);
 } drain_buf SEC(".maps");
+
+/* Ids of live entries, written by a sweep pass; sized by user space like drain_buf. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} alive_ids SEC(".maps");
 
 /* Final counters of sockets that closed since the last drain. */
 struct {
@@ -900,14 +916,30 @@ static __always_inline void tcptop_emit_live(struct tcptop_flow *f)
 	}
 }
 
+/* One reader at a time (the drain's read()), so plain updates of the counters. */
+static __always_inline void tcptop_note_visit(struct tcptop_flow *f)
+{
+	__u32 idx;
+	__u64 *slot;
+
+	if (f->closing)
+		return;
+	drain_visited++;
+	if (!sweep)
+		return;
+	idx = alive_count++;
+	slot = bpf_map_lookup_elem(&alive_ids, &idx);
+	if (slot)
+		*slot = f->id;
+}
+
 SEC("iter/bpf_sk_storage_map")
 int tcptop_drain_sk(struct bpf_iter__bpf_sk_storage_map *ctx)
 {
 	struct tcptop_flow *f = ctx->value;
 
 	if (ctx->sk && f) {
-		if (!f->closing)
-			drain_visited++;
+		tcptop_note_visit(f);
 		tcptop_emit_live(f);
 	}
 	return 0;
@@ -926,8 +958,7 @@ int tcptop_drain_hash(struct bpf_iter__bpf_map_elem *ctx)
 	struct tcptop_flow *f = ctx->value;
 
 	if (ctx->key && f) {
-		if (!f->closing)
-			drain_visited++;
+		tcptop_note_visit(f);
 		tcptop_emit_live(f);
 	}
 	return 0;

@@ -72,6 +72,7 @@ struct tcptop_drain_stats {
 	uint64_t flows;			/* entries in the table after the drain */
 	uint64_t live_sockets;		/* sockets the kernel tracks now */
 	uint64_t vanished_sockets;	/* freed without a destroy event, found by recount */
+	uint64_t vanished_flows;	/* table entries of such sockets, marked closed now */
 	uint64_t dropped_events;	/* this drain, all kinds */
 	uint64_t dropped_bytes;
 	uint64_t dropped_events_by_kind[TCPTOP_DROPPED_KINDS];

@@ -290,6 +290,9 @@ static void tcptop_tracer_detach(struct tcptop_tracer *tr)
 	if (tr->drain_buf)
 		munmap(tr->drain_buf, tr->drain_buf_len);
 	tr->drain_buf = NULL;
+	if (tr->alive_ids)
+		munmap(tr->alive_ids, (size_t)tr->drain_cap * sizeof(uint64_t));
+	tr->alive_ids = NULL;
 	bpf_link__destroy(tr->iter_link);
 	tr->iter_link = NULL;
 	for (i = 0; i < tr->nlinks; i++)
@@ -383,6 +386,7 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 	/* One record per tracked socket, so one pass drains everything. */
 	tr->drain_cap = max_flows < TCPTOP_MAX_DRAIN_RECORDS ? max_flows : TCPTOP_MAX_DRAIN_RECORDS;
 	bpf_map__set_max_entries(tr->skel->maps.drain_buf, tr->drain_cap);
+	bpf_map__set_max_entries(tr->skel->maps.alive_ids, tr->drain_cap);
 
 	err = tcptop_bpf__load(tr->skel);
 	if (err) {
@@ -422,6 +426,14 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 		err = -errno;
 		tr->drain_buf = NULL;
 		snprintf(why, whylen, "mapping the drain buffer failed: %s", strerror(-err));
+		goto cleanup;
+	}
+	tr->alive_ids = mmap(NULL, (size_t)tr->drain_cap * sizeof(uint64_t), PROT_READ,
+			     MAP_SHARED, bpf_map__fd(tr->skel->maps.alive_ids), 0);
+	if (tr->alive_ids == MAP_FAILED) {
+		err = -errno;
+		tr->alive_ids = NULL;
+		snprintf(why, whylen, "mapping the sweep buffer failed: %s", strerror(-err));
 		goto cleanup;
 	}
 	for (i = 0; i < plan.nprogs; i++) {

@@ -5,6 +5,8 @@
  * records of sockets that closed (tracer_closed.c); then the drop counters.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -137,15 +139,63 @@ static void tcptop_drain_recount(struct tcptop_tracer *tr, uint64_t live_before,
 	__atomic_fetch_sub(&tr->skel->bss->live_flows, st->vanished_sockets, __ATOMIC_RELAXED);
 }
 
+/* A sweep pass every this many drains: O(live sockets) ids and one sort. */
+#define TCPTOP_SWEEP_EVERY 8
+
+static int tcptop_id_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Flows whose socket vanished without a destroy event (see
+ * tcptop_drain_recount) would stay in the table, unclosed, for ever.  An
+ * entry the table had before this drain has a socket that existed before
+ * the sweep pass, so the pass listed it unless the socket went away; and a
+ * socket destroyed normally has its final record folded by now.  So such an
+ * entry that is neither listed nor closed has vanished: close it, as its
+ * destroy event would have.  Its bytes up to the application's close were
+ * handed over early (tracepoint mode) and are in its totals already.
+ */
+static void tcptop_drain_sweep(struct tcptop_tracer *tr, struct tcptop_table *t,
+			       size_t had, uint32_t listed, struct tcptop_drain_stats *st)
+{
+	uint64_t *ids;
+	size_t i;
+
+	if (listed > tr->drain_cap)
+		return;		/* the list is incomplete: conclude nothing */
+	ids = malloc(((size_t)listed + 1) * sizeof(*ids));
+	if (!ids)
+		return;
+	memcpy(ids, tr->alive_ids, (size_t)listed * sizeof(*ids));
+	qsort(ids, listed, sizeof(*ids), tcptop_id_cmp);
+	for (i = 0; i < had && i < tcptop_table_count(t); i++) {
+		struct tcptop_flow_entry *e = tcptop_table_at(t, i);
+
+		if (e->closed || bsearch(&e->id, ids, listed, sizeof(*ids), tcptop_id_cmp))
+			continue;
+		e->closed = true;
+		st->vanished_flows++;
+	}
+	free(ids);
+}
+
 int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
 			struct tcptop_drain_stats *stats)
 {
+	bool sweep = ++tr->drains % TCPTOP_SWEEP_EVERY == 0;
+	uint32_t listed = 0;
+	size_t had;
 	uint64_t start = tcptop_now_ns();
 	uint64_t closed_events = 0, closed_bytes = 0;
 	int err = 0, n;
 
 	memset(stats, 0, sizeof(*stats));
 	tcptop_table_begin(t);
+	had = tcptop_table_count(t);
 	tr->draining = t;
 	tr->drain_stats = stats;
 	tr->drain_err = 0;
@@ -159,11 +209,15 @@ int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
 		stats->passes++;
 		tr->skel->bss->drain_count = 0;
 		tr->skel->bss->drain_visited = 0;
+		tr->skel->bss->sweep = sweep && stats->passes == 1;
+		tr->skel->bss->alive_count = 0;
 		err = tcptop_drain_pass(tr);
 		if (err)
 			break;
-		if (stats->passes == 1)
+		if (stats->passes == 1) {
 			tcptop_drain_recount(tr, live_before, closed_before, stats);
+			listed = tr->skel->bss->alive_count;
+		}
 		/* The pass ran inside our read(): its writes are all visible now. */
 		used = tr->skel->bss->drain_count;
 		if (used > tr->drain_cap)
@@ -178,6 +232,9 @@ int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
 	if (n < 0 && !err)
 		err = n;
 	tcptop_drain_drops(tr, stats, closed_events, closed_bytes);
+	tr->skel->bss->sweep = 0;
+	if (sweep && !err)
+		tcptop_drain_sweep(tr, t, had, listed, stats);
 	if (!err)
 		err = tr->drain_err;
 

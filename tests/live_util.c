@@ -222,6 +222,7 @@ int live_drain(struct live *l)
 	if (st.live_sockets > l->max_live_sockets)
 		l->max_live_sockets = st.live_sockets;
 	l->dropped_events += st.dropped_events;
+	l->vanished_flows += st.vanished_flows;
 	l->dropped_bytes += st.dropped_bytes;
 	for (k = 0; k < TCPTOP_DROPPED_KINDS; k++) {
 		l->dropped_events_by_kind[k] += st.dropped_events_by_kind[k];

@@ -50,6 +50,7 @@ struct live {
 	uint64_t drains;
 	uint64_t live_sockets;	/* the kernel's count after the last drain */
 	uint64_t max_live_sockets;
+	uint64_t vanished_flows;	/* closed by the core's sweep, not by a destroy event */
 	uint64_t dropped_events;
 	uint64_t dropped_bytes;
 	uint64_t dropped_events_by_kind[TCPTOP_DROPPED_KINDS];
