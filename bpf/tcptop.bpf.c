@@ -247,8 +247,11 @@ static __noinline void tcptop_add_slow(struct tcptop_flow *f, __u32 tgid, __s64 
 
 		if (cur == 0)
 			cur = __sync_val_compare_and_swap(&f->slot[i].tgid, 0, tgid);
-		if (cur == 0)
+		if (cur == 0) {
 			tcptop_capture_comm(f->slot[i].comm);
+			/* After the claim: a drain never reads past a claimed slot's count. */
+			__sync_fetch_and_add(&f->nslots, 1);
+		}
 		if (cur == 0 || cur == tgid) {
 			s = &f->slot[i];
 			break;
@@ -448,6 +451,8 @@ static __always_inline void tcptop_hand_over(struct tcptop_flow *f, bool final)
 	if (!last.slot[0].tgid || (!final && !total))
 		return;
 	last.flags = final ? TCPTOP_FLOW_CLOSED : 0;
+	/* A whole copy: every slot is filled in, even one claimed a moment ago. */
+	last.nslots = TCPTOP_SLOTS;
 	rec = bpf_ringbuf_reserve(&closed_flows, sizeof(*rec), 0);
 	if (rec) {
 		__builtin_memcpy(rec, &last, sizeof(*rec));
@@ -892,12 +897,18 @@ int tcptop_seed_rx(struct bpf_iter__tcp *ctx)
 static __always_inline void tcptop_emit_live(struct tcptop_flow *f)
 {
 	struct tcptop_flow *rec;
-	__u32 idx;
+	__u32 idx, n = f->nslots;
 	int i;
 
+	/*
+	 * A slot claimed but not yet in nslots keeps its bytes for the next
+	 * drain, like a busy one; nothing is lost.
+	 */
+	if (n > TCPTOP_SLOTS)
+		n = TCPTOP_SLOTS;
 #pragma unroll
 	for (i = 0; i < TCPTOP_SLOTS; i++)
-		if (f->slot[i].tx || f->slot[i].rx)
+		if (i < n && (f->slot[i].tx || f->slot[i].rx))
 			break;
 	if (i == TCPTOP_SLOTS)
 		return;		/* idle since the last drain: costs no write */
@@ -907,12 +918,23 @@ static __always_inline void tcptop_emit_live(struct tcptop_flow *f)
 		__sync_fetch_and_add(&drain_deferred, 1);
 		return;
 	}
-	__builtin_memcpy(rec, f, sizeof(*rec));
+	/* Identity, cursor and first slot: two cache lines, not four. */
+	__builtin_memcpy(rec, f, __builtin_offsetof(struct tcptop_flow, slot[1]));
 	rec->flags = 0;
+	rec->nslots = n;
 #pragma unroll
 	for (i = 0; i < TCPTOP_SLOTS; i++) {
-		rec->slot[i].tx = f->slot[i].tx ? __sync_lock_test_and_set(&f->slot[i].tx, 0) : 0;
-		rec->slot[i].rx = f->slot[i].rx ? __sync_lock_test_and_set(&f->slot[i].rx, 0) : 0;
+		if (i < n) {
+			if (i > 0) {
+				rec->slot[i].tgid = f->slot[i].tgid;
+				__builtin_memcpy(rec->slot[i].comm, f->slot[i].comm,
+						 TCPTOP_COMM_LEN);
+			}
+			rec->slot[i].tx = f->slot[i].tx ?
+				__sync_lock_test_and_set(&f->slot[i].tx, 0) : 0;
+			rec->slot[i].rx = f->slot[i].rx ?
+				__sync_lock_test_and_set(&f->slot[i].rx, 0) : 0;
+		}
 	}
 }
 

@@ -46,9 +46,11 @@ struct tcptop_slot {
  * completely or not at all.
  */
 struct tcptop_flow {
-	/* What every event touches comes first, in one cache line. */
-	__u64 rx_seen;		/* tracepoint mode: bytes consumed so far (see bpf) */
-	struct tcptop_slot slot[TCPTOP_SLOTS];
+	/*
+	 * The first two cache lines hold all a socket used by one process
+	 * needs (identity, RX cursor, first slot), so a drain copies only those
+	 * and the slots in use.
+	 */
 	__u64 id;		/* unique for the life of the loaded object */
 	__u16 family;		/* AF_INET or AF_INET6, as the socket has it */
 	__u16 lport;		/* host order */
@@ -57,7 +59,14 @@ struct tcptop_flow {
 	__u8 laddr[16];		/* first 4 bytes for AF_INET */
 	__u8 raddr[16];
 	__u32 closing;		/* set once by whichever destroy program runs first */
-	__u32 _pad;
+	/*
+	 * Slots claimed (they are claimed in order).  In a record: slots filled
+	 * in, and user space reads no further; 0 means all of them (a whole
+	 * copy, as records built by hand are).
+	 */
+	__u32 nslots;
+	__u64 rx_seen;		/* tracepoint mode: bytes consumed so far (see bpf) */
+	struct tcptop_slot slot[TCPTOP_SLOTS];
 };
 
 #endif

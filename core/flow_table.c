@@ -186,9 +186,10 @@ static struct tcptop_flow_entry *tcptop_table_find(struct tcptop_table *t, uint6
 int tcptop_table_add_record(struct tcptop_table *t, const struct tcptop_flow *rec)
 {
 	bool closed = rec->flags & TCPTOP_FLOW_CLOSED;
-	int i;
+	/* A drain record fills in only the slots in use; the rest is stale. */
+	int i, n = rec->nslots && rec->nslots < TCPTOP_SLOTS ? (int)rec->nslots : TCPTOP_SLOTS;
 
-	for (i = 0; i < TCPTOP_SLOTS; i++) {
+	for (i = 0; i < n; i++) {
 		const struct tcptop_slot *s = &rec->slot[i];
 		struct tcptop_flow_entry *e;
 

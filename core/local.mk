@@ -13,4 +13,5 @@ nodist_core_libtcptop_la_SOURCES = bpf/tcptop.skel.h
 core_libtcptop_la_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(LIBELF_CFLAGS) $(ZLIB_CFLAGS)
 core_libtcptop_la_LIBADD = $(LIBBPF_LIBS) $(LIBELF_LIBS) $(ZLIB_LIBS) -lpthread
 # BUILT_SOURCES only covers 'make all'; partial builds need the edge too.
-core/libtcptop_la-tracer.lo core/libtcptop_la-tracer_drain.lo: bpf/tcptop.skel.h
+core/libtcptop_la-tracer.lo core/libtcptop_la-tracer_drain.lo \
+	core/libtcptop_la-tracer_seed.lo core/libtcptop_la-tracer_closed.lo: bpf/tcptop.skel.h
