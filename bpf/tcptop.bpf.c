@@ -170,7 +170,6 @@ struct {
 	__type(value, struct tcptop_stash);
 } stash SEC(".maps");
 
-
 static __always_inline void tcptop_drop(int reason, __s64 bytes)
 {
 	if (reason < 0 || reason >= TCPTOP_DROP_NR)
@@ -424,6 +423,32 @@ static __always_inline bool tcptop_recv_counts(int ret, int flags)
 	return ret > 0 && !(flags & (MSG_PEEK | MSG_ERRQUEUE));
 }
 
+/* ---- taking counters: the drain, the hand-over and the destroy hook ------ */
+
+/*
+ * Moves the counters of slots [0, n) into dst, each with an exchange, so that
+ * of the drain, the hand-over and the destroy hook, each byte is taken by
+ * exactly one.  Returns the bytes taken.
+ */
+static __always_inline __u64 tcptop_take_counters(struct tcptop_flow *dst,
+						  struct tcptop_flow *f, __u32 n)
+{
+	__u64 total = 0;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < TCPTOP_SLOTS; i++) {
+		if (i < n) {
+			dst->slot[i].tx = f->slot[i].tx ?
+				__sync_lock_test_and_set(&f->slot[i].tx, 0) : 0;
+			dst->slot[i].rx = f->slot[i].rx ?
+				__sync_lock_test_and_set(&f->slot[i].rx, 0) : 0;
+			total += dst->slot[i].tx + dst->slot[i].rx;
+		}
+	}
+	return total;
+}
+
 /* ---- hand-over: counters leave a socket through the closed ring ---------- */
 
 /*
@@ -436,17 +461,12 @@ static __always_inline bool tcptop_recv_counts(int ret, int flags)
 static __always_inline void tcptop_hand_over(struct tcptop_flow *f, bool final)
 {
 	struct tcptop_flow last, *rec;
-	__u64 key, total = 0;
+	__u64 key, total;
 	int i;
 
 	/* Identity first; the counters are then taken one by one. */
 	__builtin_memcpy(&last, f, sizeof(last));
-#pragma unroll
-	for (i = 0; i < TCPTOP_SLOTS; i++) {
-		last.slot[i].tx = f->slot[i].tx ? __sync_lock_test_and_set(&f->slot[i].tx, 0) : 0;
-		last.slot[i].rx = f->slot[i].rx ? __sync_lock_test_and_set(&f->slot[i].rx, 0) : 0;
-		total += last.slot[i].tx + last.slot[i].rx;
-	}
+	total = tcptop_take_counters(&last, f, TCPTOP_SLOTS);
 	/* A final record tells user space the flow ended, even with nothing left. */
 	if (!last.slot[0].tgid || (!final && !total))
 		return;
@@ -923,19 +943,13 @@ static __always_inline void tcptop_emit_live(struct tcptop_flow *f)
 	rec->flags = 0;
 	rec->nslots = n;
 #pragma unroll
-	for (i = 0; i < TCPTOP_SLOTS; i++) {
+	for (i = 1; i < TCPTOP_SLOTS; i++) {
 		if (i < n) {
-			if (i > 0) {
-				rec->slot[i].tgid = f->slot[i].tgid;
-				__builtin_memcpy(rec->slot[i].comm, f->slot[i].comm,
-						 TCPTOP_COMM_LEN);
-			}
-			rec->slot[i].tx = f->slot[i].tx ?
-				__sync_lock_test_and_set(&f->slot[i].tx, 0) : 0;
-			rec->slot[i].rx = f->slot[i].rx ?
-				__sync_lock_test_and_set(&f->slot[i].rx, 0) : 0;
+			rec->slot[i].tgid = f->slot[i].tgid;
+			__builtin_memcpy(rec->slot[i].comm, f->slot[i].comm, TCPTOP_COMM_LEN);
 		}
 	}
+	tcptop_take_counters(rec, f, n);
 }
 
 /* One reader at a time (the drain's read()), so plain updates of the counters. */

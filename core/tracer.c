@@ -288,7 +288,7 @@ static void tcptop_tracer_detach(struct tcptop_tracer *tr)
 	ring_buffer__free(tr->closed_ring);
 	tr->closed_ring = NULL;
 	if (tr->drain_buf)
-		munmap(tr->drain_buf, tr->drain_buf_len);
+		munmap(tr->drain_buf, (size_t)tr->drain_cap * sizeof(struct tcptop_flow));
 	tr->drain_buf = NULL;
 	if (tr->alive_ids)
 		munmap(tr->alive_ids, (size_t)tr->drain_cap * sizeof(uint64_t));
@@ -419,8 +419,8 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 		snprintf(why, whylen, "opening the closed-socket ring failed: %s", strerror(-err));
 		goto cleanup;
 	}
-	tr->drain_buf_len = (size_t)tr->drain_cap * sizeof(struct tcptop_flow);
-	tr->drain_buf = mmap(NULL, tr->drain_buf_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+	tr->drain_buf = mmap(NULL, (size_t)tr->drain_cap * sizeof(struct tcptop_flow),
+			     PROT_READ | PROT_WRITE, MAP_SHARED,
 			     bpf_map__fd(tr->skel->maps.drain_buf), 0);
 	if (tr->drain_buf == MAP_FAILED) {
 		err = -errno;
@@ -563,13 +563,11 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 		}
 	}
 
-	if (!err) {
-		err = tcptop_closed_start(tr);
-		if (err) {
-			tcptop_log(tr, TCPTOP_LOG_ERROR, "cannot start the closed-socket collector: %s",
-				   strerror(-err));
-			tcptop_tracer_detach(tr);
-		}
+	err = tcptop_closed_start(tr);
+	if (err) {
+		tcptop_log(tr, TCPTOP_LOG_ERROR, "cannot start the closed-socket collector: %s",
+			   strerror(-err));
+		tcptop_tracer_detach(tr);
 	}
 
 cleanup:

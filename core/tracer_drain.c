@@ -172,7 +172,8 @@ static void tcptop_drain_sweep(struct tcptop_tracer *tr, struct tcptop_table *t,
 		return;
 	memcpy(ids, tr->alive_ids, (size_t)listed * sizeof(*ids));
 	qsort(ids, listed, sizeof(*ids), tcptop_id_cmp);
-	for (i = 0; i < had && i < tcptop_table_count(t); i++) {
+	/* The table only grows during a drain, so the first had entries are those. */
+	for (i = 0; i < had; i++) {
 		struct tcptop_flow_entry *e = tcptop_table_at(t, i);
 
 		if (e->closed || bsearch(&e->id, ids, listed, sizeof(*ids), tcptop_id_cmp))

@@ -26,7 +26,6 @@ struct tcptop_tracer {
 	struct bpf_link *iter_link;
 	struct ring_buffer *closed_ring;
 	struct tcptop_flow *drain_buf;	/* the drain_buf map, mmap-ed */
-	size_t drain_buf_len;
 	uint32_t drain_cap;		/* records in drain_buf, ids in alive_ids */
 	uint64_t *alive_ids;		/* the alive_ids map, mmap-ed */
 	uint64_t drains;		/* drains so far, for the sweep's cadence */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "tcptop_core.h"
+#include "lifecycle_util.h"
 #include "traffic.h"
 
 #define LIFECYCLE_WARMUP 5
@@ -86,43 +87,6 @@ static struct lifecycle_fds lifecycle_count_fds(void)
 	/* Not the directory stream's own descriptor. */
 	n.all--;
 	return n;
-}
-
-/* Mappings of BPF maps (the drain buffer, libbpf's .bss): one kept alive outlives its fd. */
-static long lifecycle_count_bpf_mappings(void)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[512];
-	long n = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, "anon_inode:bpf") != NULL;
-	fclose(f);
-	return n;
-}
-
-static long lifecycle_rss_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
-static long lifecycle_env(const char *name, long dflt)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? strtol(v, NULL, 10) : dflt;
 }
 
 /* Every endpoint of the generator, found in the table with its exact bytes. */

@@ -119,9 +119,10 @@ CLEANFILES += $(FUZZ_BINS) tests/fuzz/libfuzzer.stamp tests/fuzz/libfuzzer.log \
 
 # ---- lifecycle ----------------------------------------------------------------
 # Live: real BPF and real traffic; 77 without BPF unless TCPTOP_REQUIRE_BPF=1.
+LIFECYCLE_UTIL = tests/lifecycle_util.c tests/lifecycle_util.h
 check_PROGRAMS += tests/lifecycle_core
 TESTS += tests/lifecycle_core
-tests_lifecycle_core_SOURCES = tests/lifecycle_core.c
+tests_lifecycle_core_SOURCES = tests/lifecycle_core.c $(LIFECYCLE_UTIL)
 tests_lifecycle_core_LDADD = core/libtcptop.la tests/libtraffic.la
 
 TESTS += tests/lifecycle_cli.sh
@@ -132,7 +133,7 @@ dist_check_SCRIPTS += tests/lifecycle_collectd.sh
 # The real collectd glue and core, with the daemon's side stubbed (tests/collectd_stubs.c).
 check_PROGRAMS += tests/lifecycle_plugin
 TESTS += tests/lifecycle_plugin
-tests_lifecycle_plugin_SOURCES = tests/lifecycle_plugin.c tests/collectd_stubs.h \
+tests_lifecycle_plugin_SOURCES = tests/lifecycle_plugin.c $(LIFECYCLE_UTIL) tests/collectd_stubs.h \
 	tests/collectd_stubs.c plugin/tcptop_plugin.c
 tests_lifecycle_plugin_CPPFLAGS = $(AM_CPPFLAGS) $(COLLECTD_CPPFLAGS) -I$(top_srcdir)/plugin \
 	-I$(top_srcdir)/tests
