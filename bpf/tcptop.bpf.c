@@ -109,7 +109,7 @@ struct {
  * instead of to the iterator's seq_file lets one read() walk the whole map:
  * the socket-storage iterator resumes each read() by re-walking its bucket
  * from the head, which made a drain quadratic in the number of sockets.  An
- * array slot costs one atomic add, where a ring record takes a lock with
+ * array slot costs one increment, where a ring record takes a lock with
  * interrupts off.  Sized by user space for max_flows records.
  */
 struct {
@@ -932,7 +932,8 @@ static __always_inline void tcptop_emit_live(struct tcptop_flow *f)
 			break;
 	if (i == TCPTOP_SLOTS)
 		return;		/* idle since the last drain: costs no write */
-	idx = __sync_fetch_and_add(&drain_count, 1);
+	/* Only the drain's read() runs this program, one element at a time: no lock prefix. */
+	idx = drain_count++;
 	rec = bpf_map_lookup_elem(&drain_buf, &idx);
 	if (!rec) {
 		__sync_fetch_and_add(&drain_deferred, 1);

@@ -19,6 +19,14 @@ struct tcptop_table {
 	size_t cap;
 	uint32_t *index;	/* entry position + 1; 0 is an empty slot */
 	size_t index_cap;	/* power of two, at least twice count */
+	/*
+	 * Where the next record's entry probably is.  The kernel walks the
+	 * sockets in the same order every drain, and entries are appended in
+	 * the order they are first seen, so a steady drain meets its entries
+	 * one after another: checking the next one first turns random index
+	 * and entry misses into a sequential scan.
+	 */
+	size_t guess;
 };
 
 static uint64_t tcptop_table_hash(uint64_t id, uint32_t tgid)
@@ -81,6 +89,7 @@ void tcptop_table_begin(struct tcptop_table *t)
 {
 	size_t i, kept = 0;
 
+	t->guess = 0;
 	for (i = 0; i < t->count; i++) {
 		if (t->entries[i].closed)
 			continue;
@@ -138,12 +147,27 @@ static void tcptop_entry_init(struct tcptop_flow_entry *e, const struct tcptop_f
 	}
 }
 
+static struct tcptop_flow_entry *tcptop_table_guess(struct tcptop_table *t, uint64_t id,
+						    uint32_t tgid)
+{
+	struct tcptop_flow_entry *e;
+
+	if (t->guess >= t->count)
+		return NULL;
+	e = &t->entries[t->guess];
+	return e->id == id && e->tgid == tgid ? e : NULL;
+}
+
 static struct tcptop_flow_entry *tcptop_table_get(struct tcptop_table *t,
 						  const struct tcptop_flow *rec,
 						  const struct tcptop_slot *s)
 {
+	struct tcptop_flow_entry *e = tcptop_table_guess(t, rec->id, s->tgid);
 	size_t slot;
 	int err;
+
+	if (e)
+		return e;
 
 	if (t->count + 1 > t->index_cap / 2) {
 		/* At least twice the entries, so probing always finds an empty slot. */
@@ -160,8 +184,8 @@ static struct tcptop_flow_entry *tcptop_table_get(struct tcptop_table *t,
 		return &t->entries[t->index[slot] - 1];
 	if (t->count == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct tcptop_flow_entry *e = realloc(t->entries, cap * sizeof(*e));
 
+		e = realloc(t->entries, cap * sizeof(*e));
 		if (!e)
 			return NULL;
 		t->entries = e;
@@ -175,8 +199,11 @@ static struct tcptop_flow_entry *tcptop_table_get(struct tcptop_table *t,
 static struct tcptop_flow_entry *tcptop_table_find(struct tcptop_table *t, uint64_t id,
 						   uint32_t tgid)
 {
+	struct tcptop_flow_entry *e = tcptop_table_guess(t, id, tgid);
 	size_t slot;
 
+	if (e)
+		return e;
 	if (!t->index_cap)
 		return NULL;
 	slot = tcptop_table_slot(t, id, tgid);
@@ -197,13 +224,16 @@ int tcptop_table_add_record(struct tcptop_table *t, const struct tcptop_flow *re
 			continue;
 		if (!s->tx && !s->rx) {
 			/* A process that sent nothing lately still had its entry: close it too. */
-			if (closed && (e = tcptop_table_find(t, rec->id, s->tgid)))
+			if (closed && (e = tcptop_table_find(t, rec->id, s->tgid))) {
 				e->closed = true;
+				t->guess = (size_t)(e - t->entries) + 1;
+			}
 			continue;
 		}
 		e = tcptop_table_get(t, rec, s);
 		if (!e)
 			return -ENOMEM;
+		t->guess = (size_t)(e - t->entries) + 1;
 		/* The kernel writes comm just after claiming the slot; keep the latest full one. */
 		if (s->comm[0]) {
 			memcpy(e->comm, s->comm, sizeof(e->comm));

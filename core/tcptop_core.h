@@ -78,6 +78,7 @@ struct tcptop_drain_stats {
 	uint64_t dropped_events_by_kind[TCPTOP_DROPPED_KINDS];
 	uint64_t dropped_bytes_by_kind[TCPTOP_DROPPED_KINDS];
 	uint64_t drain_ns;
+	uint64_t kernel_ns;		/* of which in the kernel's iterator passes */
 	uint32_t passes;		/* iterator passes (more than 1 only if the ring filled) */
 };
 

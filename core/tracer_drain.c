@@ -205,6 +205,7 @@ int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
 		uint64_t deferred = __atomic_load_n(&tr->skel->bss->drain_deferred, __ATOMIC_RELAXED);
 		uint64_t live_before = __atomic_load_n(&tr->skel->bss->live_flows, __ATOMIC_ACQUIRE);
 		uint64_t closed_before = __atomic_load_n(&tr->skel->bss->flows_closed, __ATOMIC_ACQUIRE);
+		uint64_t pass_start;
 		uint32_t i, used;
 
 		stats->passes++;
@@ -212,7 +213,9 @@ int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
 		tr->skel->bss->drain_visited = 0;
 		tr->skel->bss->sweep = sweep && stats->passes == 1;
 		tr->skel->bss->alive_count = 0;
+		pass_start = tcptop_now_ns();
 		err = tcptop_drain_pass(tr);
+		stats->kernel_ns += tcptop_now_ns() - pass_start;
 		if (err)
 			break;
 		if (stats->passes == 1) {

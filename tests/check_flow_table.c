@@ -385,6 +385,67 @@ START_TEST(test_growth)
 }
 END_TEST
 
+/*
+ * The table checks the entry after the last one it matched before it
+ * hashes (the kernel usually walks sockets in the same order), so records in
+ * another order, new sockets between old ones and a second process on a
+ * socket whose first process sits at the guessed place must all still land
+ * on their own entry and never make a second one.
+ */
+#define SHUFFLED 1000
+
+START_TEST(test_walk_order_changes)
+{
+	struct tcptop_flow f;
+	uint64_t id;
+	size_t i;
+
+	for (id = 1; id <= SHUFFLED; id++) {
+		f = rec4(id, 100, "w", 1, 1);
+		ck_assert_int_eq(tcptop_table_add_record(t, &f), 0);
+	}
+	tcptop_table_begin(t);
+	/* Reversed, every third socket followed by a new one, every fifth with a second process. */
+	for (id = SHUFFLED; id >= 1; id--) {
+		f = rec4(id, 100, "w", 10, 0);
+		if (id % 5 == 0) {
+			f.slot[1] = f.slot[0];
+			f.slot[1].tgid = 200;
+			f.slot[1].tx = 7;
+		}
+		ck_assert_int_eq(tcptop_table_add_record(t, &f), 0);
+		if (id % 3 == 0) {
+			f = rec4(SHUFFLED + id, 300, "n", 0, 5);
+			ck_assert_int_eq(tcptop_table_add_record(t, &f), 0);
+		}
+	}
+	/* The same records again in the first order: the guesses now hit. */
+	for (id = 1; id <= SHUFFLED; id++) {
+		f = rec4(id, 100, "w", 10, 0);
+		ck_assert_int_eq(tcptop_table_add_record(t, &f), 0);
+	}
+	ck_assert_uint_eq(tcptop_table_count(t), SHUFFLED + SHUFFLED / 5 + SHUFFLED / 3);
+	for (i = 0; i < tcptop_table_count(t); i++) {
+		struct tcptop_flow_entry *e = tcptop_table_at(t, i);
+
+		if (e->tgid == 100) {
+			ck_assert_uint_le(e->id, SHUFFLED);
+			ck_assert_uint_eq(e->tx_total, 21);
+			ck_assert_uint_eq(e->tx_delta, 20);
+			ck_assert_uint_eq(e->rx_total, 1);
+		} else if (e->tgid == 200) {
+			ck_assert_uint_eq(e->id % 5, 0);
+			ck_assert_uint_eq(e->tx_total, 7);
+		} else {
+			ck_assert_uint_eq(e->tgid, 300);
+			ck_assert_uint_eq((e->id - SHUFFLED) % 3, 0);
+			ck_assert_uint_eq(e->rx_total, 5);
+		}
+		ck_assert_ptr_eq(find(e->id, e->tgid), e);
+	}
+}
+END_TEST
+
 static Suite *flow_table_suite(void)
 {
 	Suite *s = suite_create("flow_table");
@@ -411,6 +472,7 @@ static Suite *flow_table_suite(void)
 	tcase_add_test(tc, test_closed_evicted_at_next_begin);
 	tcase_add_test(tc, test_closed_idle_process_closed_too);
 	tcase_add_test(tc, test_closed_first_seen_reported_once);
+	tcase_add_test(tc, test_walk_order_changes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("addresses");
