@@ -28,6 +28,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bench_floor.h"
 #include "bench_hooks.h"
 #include "bench_net.h"
 #include "bench_peer.h"
@@ -220,6 +221,79 @@ static int tcptop_bench_wait_counting(struct tcptop_bench_hookset *hs,
 	return -ETIMEDOUT;
 }
 
+/*
+ * The design floors (bench_floor.h), after tcptop's rounds and with tcptop's
+ * programs detached: the same ping-pongs against the same empty programs,
+ * the two floors alternating round by round.  Prints a table per floor and
+ * returns their per-event medians.
+ */
+static int tcptop_bench_floor_rounds(const struct tcptop_bench_hookset *hs,
+				     const struct tcptop_bench_event_opts *o,
+				     double floor_ns[BENCH_FLOOR_KINDS])
+{
+	struct tcptop_bench_series s[BENCH_FLOOR_KINDS][BENCH_FLOOR_HOOKS + 1][4];
+	struct tcptop_bench_floor fl;
+	struct tcptop_bench_pingpong pp;
+	int err = 0, r, kind, h, k;
+
+	memset(s, 0, sizeof(s));
+	memset(&fl, 0, sizeof(fl));
+	for (r = 0; r < o->rounds && !err; r++) {
+		for (kind = 0; kind < BENCH_FLOOR_KINDS && !err; kind++) {
+			err = tcptop_bench_floor_start(&fl, hs, kind);
+			if (!err)
+				err = tcptop_bench_floor_snapshot(&fl, -1);
+			if (!err)
+				err = tcptop_bench_pingpong_run(o->msgs, &pp);
+			if (!err)
+				err = tcptop_bench_floor_snapshot(&fl, 0);
+			if (!err && !tcptop_bench_floor_all_counted(&fl, 0))
+				err = -ENODATA;
+			for (h = 0; h < BENCH_FLOOR_HOOKS && !err; h++) {
+				double e, f = tcptop_bench_floor_hook_ns(&fl, h, 0, &e);
+
+				tcptop_bench_series_add(&s[kind][h][0], fl.prog[h].cnt[0]);
+				tcptop_bench_series_add(&s[kind][h][1], e);
+				tcptop_bench_series_add(&s[kind][h][2], f);
+				tcptop_bench_series_add(&s[kind][h][3], f - e);
+			}
+			if (!err)
+				tcptop_bench_series_add(&s[kind][BENCH_FLOOR_HOOKS][3],
+							tcptop_bench_floor_per_event(&fl, 0));
+			tcptop_bench_floor_stop(&fl);
+		}
+	}
+	if (err)
+		goto cleanup;
+	printf("\nDesign floors, measured next with tcptop detached (bench/floor.bpf.c), on the same "
+	       "hooks, against the same empty programs, %d rounds of the same ping-pong, the two "
+	       "floors alternating:\n",
+	       o->rounds);
+	for (kind = 0; kind < BENCH_FLOOR_KINDS; kind++) {
+		printf("\n%s floor: %s.\n", kind == BENCH_FLOOR_STORAGE ? "Storage" : "Process",
+		       tcptop_bench_floor_describe(kind));
+		printf("\n| floor hook | runs per round | empty ns/run | floor ns/run | floor above empty |\n");
+		printf("|---|---|---|---|---|\n");
+		for (h = 0; h < BENCH_FLOOR_HOOKS; h++) {
+			printf("| %s | %.0f |", fl.key[h], tcptop_bench_series_median(&s[kind][h][0]));
+			for (k = 1; k < 4; k++)
+				tcptop_bench_print_cell(&s[kind][h][k]);
+			printf("\n");
+		}
+		printf("| **per TCP event** | | | |");
+		tcptop_bench_print_cell(&s[kind][BENCH_FLOOR_HOOKS][3]);
+		printf("\n");
+		floor_ns[kind] = tcptop_bench_series_median(&s[kind][BENCH_FLOOR_HOOKS][3]);
+	}
+
+cleanup:
+	for (kind = 0; kind < BENCH_FLOOR_KINDS; kind++)
+		for (h = 0; h <= BENCH_FLOOR_HOOKS; h++)
+			for (k = 0; k < 4; k++)
+				tcptop_bench_series_free(&s[kind][h][k]);
+	return err;
+}
+
 static int tcptop_bench_event_mode(enum tcptop_probe probe, const struct tcptop_bench_event_opts *o)
 {
 	struct tcptop_bench_log_ctx logctx = { "" };
@@ -234,7 +308,7 @@ static int tcptop_bench_event_mode(enum tcptop_probe probe, const struct tcptop_
 	struct tcptop_table *t = NULL;
 	struct tcptop_bench_pingpong pp;
 	uint64_t drops = 0;
-	double per_event = NAN;
+	double per_event = NAN, floor_ns[BENCH_FLOOR_KINDS] = { NAN, NAN };
 	int err, r, exact = 0;
 
 	memset(&pm, 0, sizeof(pm));
@@ -307,9 +381,25 @@ static int tcptop_bench_event_mode(enum tcptop_probe probe, const struct tcptop_
 	       o->rounds);
 	printf("\nExactness: %d of %d ping-pong sockets counted exactly (tx and rx), %llu events dropped.\n",
 	       exact, 2 * o->rounds, (unsigned long long)drops);
-	if (probe == TCPTOP_PROBE_TRACEPOINT)
-		printf("Target (default mode): at most %.0f ns above empty per event: %s (%.1f ns).\n",
-		       BENCH_TARGET_NS, per_event <= BENCH_TARGET_NS ? "met" : "MISSED", per_event);
+	if (probe == TCPTOP_PROBE_TRACEPOINT) {
+		tcptop_tracer_close(tr);
+		tr = NULL;
+		err = tcptop_bench_floor_rounds(&hs, o, floor_ns);
+		if (err)
+			goto cleanup;
+		printf("\nPer event above empty: storage floor %.1f ns, process floor %.1f ns "
+		       "(identifying the process adds %.1f ns), tcptop %.1f ns (%.1f ns above the "
+		       "process floor).\n",
+		       floor_ns[BENCH_FLOOR_STORAGE], floor_ns[BENCH_FLOOR_PROCESS],
+		       floor_ns[BENCH_FLOOR_PROCESS] - floor_ns[BENCH_FLOOR_STORAGE], per_event,
+		       per_event - floor_ns[BENCH_FLOOR_PROCESS]);
+		printf("Target (default mode): at most %.0f ns above empty per event: %s (%.1f ns)%s\n",
+		       BENCH_TARGET_NS, per_event <= BENCH_TARGET_NS ? "met" : "MISSED", per_event,
+		       per_event > BENCH_TARGET_NS && floor_ns[BENCH_FLOOR_PROCESS] > BENCH_TARGET_NS
+			       ? "; the process floor, below which no per-process socket counter goes, "
+				 "is above it on this host."
+			       : ".");
+	}
 	if (exact != 2 * o->rounds || drops)
 		err = -EPROTO;
 

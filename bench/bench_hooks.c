@@ -312,7 +312,7 @@ int tcptop_bench_peer_meter_init(struct tcptop_bench_peer_meter *pm,
 	return 0;
 }
 
-static int tcptop_bench_probe_snapshot(struct tcptop_bench_probe *p, int round)
+int tcptop_bench_probe_snapshot(struct tcptop_bench_probe *p, int round)
 {
 	int err;
 

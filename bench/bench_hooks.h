@@ -29,6 +29,8 @@ struct tcptop_bench_probe {
 
 /* ns per run in a round; NAN when the program did not run. */
 double tcptop_bench_probe_ns(const struct tcptop_bench_probe *p, int round);
+/* round < 0: take the starting point; else store the deltas as that round (unused p: no-op). */
+int tcptop_bench_probe_snapshot(struct tcptop_bench_probe *p, int round);
 
 enum tcptop_bench_hook_kind {
 	BENCH_HOOK_EVENT,	/* runs once per send or receive: the events we count */

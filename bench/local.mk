@@ -25,8 +25,9 @@ BENCH_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/bench $(LIBBPF_CFLAGS)
 BENCH_LDADD = bench/libtcptopbench.la core/libtcptop.la $(LIBBPF_LIBS) $(LIBELF_LIBS) \
 	$(ZLIB_LIBS) -lm
 
-bench_tcptop_bench_event_SOURCES = bench/bench_event.c bench/bench_hooks.c bench/bench_hooks.h
-nodist_bench_tcptop_bench_event_SOURCES = bench/bench_empty.skel.h
+bench_tcptop_bench_event_SOURCES = bench/bench_event.c bench/bench_hooks.c bench/bench_hooks.h \
+	bench/bench_floor.c bench/bench_floor.h
+nodist_bench_tcptop_bench_event_SOURCES = bench/bench_empty.skel.h bench/bench_floor.skel.h
 bench_tcptop_bench_event_CPPFLAGS = $(BENCH_CPPFLAGS)
 bench_tcptop_bench_event_LDADD = $(BENCH_LDADD)
 
@@ -59,12 +60,25 @@ bench/bench_empty.skel.h: bench/bench_empty.bpf.o
 	$(AM_V_GEN)$(BPFTOOL) gen skeleton bench/bench_empty.bpf.o name tcptop_bench_empty > $@.new && \
 		mv $@.new $@
 
+# The design floor of per-socket counting (bench/floor.bpf.c), compiled the same way.
+bench/bench_floor.bpf.o: $(top_srcdir)/bench/floor.bpf.c $(top_srcdir)/bpf/tcptop.h \
+		$(top_srcdir)/bpf/tcptop_kernel.h
+	$(AM_V_GEN)$(MKDIR_P) bench && \
+	$(BPF_CLANG) -g -O2 -Wall -Werror -target bpf -mcpu=v3 $(BPF_CPPFLAGS) \
+		-c $(top_srcdir)/bench/floor.bpf.c -o $@.new && mv $@.new $@
+
+bench/bench_floor.skel.h: bench/bench_floor.bpf.o
+	$(AM_V_GEN)$(BPFTOOL) gen skeleton bench/bench_floor.bpf.o name tcptop_bench_floor_bpf > $@.new && \
+		mv $@.new $@
+
 # Only the event benchmark includes the skeleton; build it before compiling that.
 bench/tcptop_bench_event-bench_hooks.$(OBJEXT): bench/bench_empty.skel.h
+bench/tcptop_bench_event-bench_floor.$(OBJEXT): bench/bench_floor.skel.h
 
 CLEANFILES += bench/bench_empty.bpf.o bench/bench_empty.bpf.o.new bench/bench_empty.skel.h \
-	bench/bench_empty.skel.h.new
-EXTRA_DIST += bench/empty.bpf.c bench/run.sh bench/smoke.sh
+	bench/bench_empty.skel.h.new bench/bench_floor.bpf.o bench/bench_floor.bpf.o.new \
+	bench/bench_floor.skel.h bench/bench_floor.skel.h.new
+EXTRA_DIST += bench/empty.bpf.c bench/floor.bpf.c bench/run.sh bench/smoke.sh
 
 # The end-to-end and drain benchmarks run the CLI and the plugin: build everything.
 bench: all $(BENCH_PROGS)
