@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "bench_cli.h"
 #include "bench_iperf.h"
 #include "bench_net.h"
@@ -46,6 +48,13 @@ struct tcptop_bench_e2e_result {
 	struct tcptop_bench_series off_cpu;  /* CPU cost of the workload, both ends */
 	struct tcptop_bench_series on_cpu;
 	struct tcptop_bench_series cpu_increase; /* percent, per pair */
+	/*
+	 * Bulk, traced runs: the run time of the CLI's BPF programs as the
+	 * kernel measured it, as a share of the workload's CPU time (percent),
+	 * and per GiB received.
+	 */
+	struct tcptop_bench_series bpf_share;
+	struct tcptop_bench_series bpf_runs_per_gib;
 	int exact;
 	int checked;
 	uint64_t drops;
@@ -61,6 +70,25 @@ static void tcptop_bench_e2e_result_free(struct tcptop_bench_e2e_result *r)
 	tcptop_bench_series_free(&r->off_cpu);
 	tcptop_bench_series_free(&r->on_cpu);
 	tcptop_bench_series_free(&r->cpu_increase);
+	tcptop_bench_series_free(&r->bpf_share);
+	tcptop_bench_series_free(&r->bpf_runs_per_gib);
+}
+
+/* Total run time and runs of the programs the CLI holds (run-time statistics must be on). */
+static int tcptop_bench_e2e_cli_bpf(const struct tcptop_bench_cli *c, uint64_t *ns, uint64_t *runs)
+{
+	struct tcptop_bench_prog progs[32];
+	int n, i, err;
+
+	err = tcptop_bench_progs_of_pid(c->pid, "tcptop_", progs, 32, &n);
+	if (err)
+		return err;
+	*ns = *runs = 0;
+	for (i = 0; i < n; i++) {
+		*ns += progs[i].run_time_ns;
+		*runs += progs[i].run_cnt;
+	}
+	return 0;
 }
 
 /* Counts one traced socket against its truth; complains when it is off. */
@@ -144,9 +172,31 @@ static int tcptop_bench_e2e_bulk(const struct tcptop_bench_e2e_opts *o,
 	struct tcptop_bench_iperf_run run;
 	int err;
 
+	uint64_t ns0 = 0, runs0 = 0, ns1 = 0, runs1 = 0;
+	int stats_fd = -1;
+
 	if (traced && (err = tcptop_bench_e2e_cli_start(o, &c)))
 		return err;
+	/*
+	 * Traced runs measure the programs' own run time too.  The statistics
+	 * add a little to every run (two clock reads), so they are on only for
+	 * the bulk runs, where runs are few per byte.
+	 */
+	if (traced) {
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (stats_fd < 0 || tcptop_bench_e2e_cli_bpf(&c, &ns0, &runs0))
+			fprintf(stderr, "tcptop-bench-e2e: no BPF run-time statistics for this run\n");
+	}
 	err = tcptop_bench_iperf_client(srv, o->bulk_secs, &run);
+	if (traced && stats_fd >= 0 && !err && !tcptop_bench_e2e_cli_bpf(&c, &ns1, &runs1) &&
+	    run.cpu_ns && run.received_bytes) {
+		tcptop_bench_series_add(&res->bpf_share, 100.0 * (double)(ns1 - ns0) / (double)run.cpu_ns);
+		tcptop_bench_series_add(&res->bpf_runs_per_gib,
+					(double)(runs1 - runs0) /
+						((double)run.received_bytes / 1073741824.0));
+	}
+	if (stats_fd >= 0)
+		close(stats_fd);
 	if (traced && !err) {
 		err = tcptop_bench_e2e_cli_stop(res, &c);
 		if (!err && !o->text) {
@@ -209,6 +259,15 @@ static void tcptop_bench_e2e_report(const char *title, const char *unit, const c
 	if (!o->text)
 		printf("Exactness: %d of %d traced sockets reported exactly by the CLI; %llu events dropped.\n",
 		       r->exact, r->checked, (unsigned long long)r->drops);
+	if (r->bpf_share.n) {
+		printf("In the traced runs tcptop's BPF programs ran %.0f times per GiB received and "
+		       "took %.3f%% [%.3f%%, %.3f%%] of the workload's CPU time (median [min, max]; "
+		       "the kernel's run-time statistics, which count the statistics' own clock "
+		       "reads too).\n",
+		       tcptop_bench_series_median(&r->bpf_runs_per_gib),
+		       tcptop_bench_series_median(&r->bpf_share), tcptop_bench_series_min(&r->bpf_share),
+		       tcptop_bench_series_max(&r->bpf_share));
+	}
 	printf("The CLI itself used %.2f%% of one CPU while attached (%.2f s CPU over %.1f s).\n",
 	       r->cli_wall_s > 0 ? 100 * r->cli_cpu_s / r->cli_wall_s : NAN, r->cli_cpu_s,
 	       r->cli_wall_s);
