@@ -36,9 +36,10 @@ struct tcptop_bench_floor {
 };
 
 /*
- * Load and attach the floor on the hooks of hs that it covers (the empty
- * programs of hs must still be attached); -ENOENT when hs has none of them
- * (fentry and kprobe modes).
+ * Load and attach the floor of one kind on the hooks of hs (the empty
+ * programs of hs must still be attached); -ENOENT when hs lacks one of them
+ * (fentry and kprobe modes).  Call tcptop_bench_floor_stop afterwards even
+ * when it fails: a failed start may have attached some of it.
  */
 int tcptop_bench_floor_start(struct tcptop_bench_floor *fl, const struct tcptop_bench_hookset *hs,
 			     enum tcptop_bench_floor_kind kind);
