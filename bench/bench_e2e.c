@@ -184,11 +184,15 @@ static int tcptop_bench_e2e_bulk(const struct tcptop_bench_e2e_opts *o,
 	 */
 	if (traced) {
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-		if (stats_fd < 0 || tcptop_bench_e2e_cli_bpf(&c, &ns0, &runs0))
+		if (stats_fd >= 0 && tcptop_bench_e2e_cli_bpf(&c, &ns0, &runs0)) {
+			close(stats_fd);
+			stats_fd = -1;
+		}
+		if (stats_fd < 0)
 			fprintf(stderr, "tcptop-bench-e2e: no BPF run-time statistics for this run\n");
 	}
 	err = tcptop_bench_iperf_client(srv, o->bulk_secs, &run);
-	if (traced && stats_fd >= 0 && !err && !tcptop_bench_e2e_cli_bpf(&c, &ns1, &runs1) &&
+	if (stats_fd >= 0 && !err && !tcptop_bench_e2e_cli_bpf(&c, &ns1, &runs1) &&
 	    run.cpu_ns && run.received_bytes) {
 		tcptop_bench_series_add(&res->bpf_share, 100.0 * (double)(ns1 - ns0) / (double)run.cpu_ns);
 		tcptop_bench_series_add(&res->bpf_runs_per_gib,

@@ -112,26 +112,10 @@ bool tcptop_bench_floor_all_counted(const struct tcptop_bench_floor *fl, int rou
 	return true;
 }
 
-static double tcptop_bench_floor_empty_ns(const struct tcptop_bench_floor *fl, int hook, int round)
-{
-	double sum = 0;
-	int k, n = 0;
-
-	for (k = 0; k < 2; k++) {
-		double ns = tcptop_bench_probe_ns(&fl->empty[hook][k], round);
-
-		if (!isnan(ns)) {
-			sum += ns;
-			n++;
-		}
-	}
-	return n ? sum / n : NAN;
-}
-
 double tcptop_bench_floor_hook_ns(const struct tcptop_bench_floor *fl, int hook, int round,
 				  double *empty_ns)
 {
-	*empty_ns = tcptop_bench_floor_empty_ns(fl, hook, round);
+	*empty_ns = tcptop_bench_empty_mean_ns(fl->empty[hook], round);
 	return tcptop_bench_probe_ns(&fl->prog[hook], round);
 }
 
@@ -145,7 +129,7 @@ double tcptop_bench_floor_per_event(const struct tcptop_bench_floor *fl, int rou
 
 		if (p->cnt[round] <= 0)
 			continue;
-		above += p->rt[round] - tcptop_bench_floor_empty_ns(fl, h, round) * p->cnt[round];
+		above += p->rt[round] - tcptop_bench_empty_mean_ns(fl->empty[h], round) * p->cnt[round];
 		runs += p->cnt[round];
 	}
 	return runs > 0 ? above / runs : NAN;

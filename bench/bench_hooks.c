@@ -394,13 +394,13 @@ void tcptop_bench_hookset_print_round(const struct tcptop_bench_hookset *hs,
 		       tcptop_bench_probe_ns(&pm->btf[i], round));
 }
 
-double tcptop_bench_hook_empty_ns(const struct tcptop_bench_hook *h, int round)
+double tcptop_bench_empty_mean_ns(const struct tcptop_bench_probe empty[2], int round)
 {
 	double sum = 0;
 	int k, n = 0;
 
 	for (k = 0; k < 2; k++) {
-		double ns = tcptop_bench_probe_ns(&h->empty[k], round);
+		double ns = tcptop_bench_probe_ns(&empty[k], round);
 
 		if (!isnan(ns)) {
 			sum += ns;
@@ -408,6 +408,11 @@ double tcptop_bench_hook_empty_ns(const struct tcptop_bench_hook *h, int round)
 		}
 	}
 	return n ? sum / n : NAN;
+}
+
+double tcptop_bench_hook_empty_ns(const struct tcptop_bench_hook *h, int round)
+{
+	return tcptop_bench_empty_mean_ns(h->empty, round);
 }
 
 void tcptop_bench_hookset_per_event(const struct tcptop_bench_hookset *hs, int round,

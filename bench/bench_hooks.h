@@ -92,6 +92,8 @@ bool tcptop_bench_hookset_all_counted(const struct tcptop_bench_hookset *hs,
 void tcptop_bench_hookset_print_round(const struct tcptop_bench_hookset *hs,
 				      const struct tcptop_bench_peer_meter *pm, int round);
 
+/* Mean of two empty programs in a round, in ns per run, over those that ran. */
+double tcptop_bench_empty_mean_ns(const struct tcptop_bench_probe empty[2], int round);
 /* Mean of the two empty programs of h, in ns per run. */
 double tcptop_bench_hook_empty_ns(const struct tcptop_bench_hook *h, int round);
 /*

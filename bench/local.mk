@@ -53,8 +53,7 @@ bench_tcptop_bench_drain_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
 # Empty programs on the same hooks, compiled exactly like bpf/tcptop.bpf.o.
 bench/bench_empty.bpf.o: $(top_srcdir)/bench/empty.bpf.c
 	$(AM_V_GEN)$(MKDIR_P) bench && \
-	$(BPF_CLANG) -g -O2 -Wall -Werror -target bpf -mcpu=v3 $(BPF_CPPFLAGS) \
-		-c $(top_srcdir)/bench/empty.bpf.c -o $@.new && mv $@.new $@
+	$(BPF_COMPILE) -c $(top_srcdir)/bench/empty.bpf.c -o $@.new && mv $@.new $@
 
 bench/bench_empty.skel.h: bench/bench_empty.bpf.o
 	$(AM_V_GEN)$(BPFTOOL) gen skeleton bench/bench_empty.bpf.o name tcptop_bench_empty > $@.new && \
@@ -64,8 +63,7 @@ bench/bench_empty.skel.h: bench/bench_empty.bpf.o
 bench/bench_floor.bpf.o: $(top_srcdir)/bench/floor.bpf.c $(top_srcdir)/bpf/tcptop.h \
 		$(top_srcdir)/bpf/tcptop_kernel.h
 	$(AM_V_GEN)$(MKDIR_P) bench && \
-	$(BPF_CLANG) -g -O2 -Wall -Werror -target bpf -mcpu=v3 $(BPF_CPPFLAGS) \
-		-c $(top_srcdir)/bench/floor.bpf.c -o $@.new && mv $@.new $@
+	$(BPF_COMPILE) -c $(top_srcdir)/bench/floor.bpf.c -o $@.new && mv $@.new $@
 
 bench/bench_floor.skel.h: bench/bench_floor.bpf.o
 	$(AM_V_GEN)$(BPFTOOL) gen skeleton bench/bench_floor.bpf.o name tcptop_bench_floor_bpf > $@.new && \
