@@ -5,6 +5,7 @@ core_libtcptop_la_SOURCES = \
 	core/tracer_internal.h \
 	core/tracer.c \
 	core/tracer_log.c \
+	core/names.c \
 	core/tracer_drain.c \
 	core/tracer_netns.c \
 	core/tracer_slots.c \
