@@ -262,26 +262,35 @@ static int tcptop_probe_map_iter(const struct btf *btf, enum tcptop_probe probe)
 }
 
 /* TCPTOP_DRAIN in the environment overrides auto, so tests can run both paths anywhere. */
-static int tcptop_choose_drain(struct tcptop_tracer *tr, const struct tcptop_opts *opts,
-			       enum tcptop_probe probe, const struct btf *btf,
-			       enum tcptop_drain_method *out)
+static int tcptop_requested_drain(struct tcptop_tracer *tr, const struct tcptop_opts *opts)
 {
-	enum tcptop_drain_method m = opts->drain;
 	const char *env = getenv("TCPTOP_DRAIN");
-	int err;
 
-	if (m == TCPTOP_DRAIN_AUTO && env && *env &&
-	    tcptop_drain_method_parse(env, &m) < 0) {
-		tcptop_log(tr, TCPTOP_LOG_ERROR,
-			   "TCPTOP_DRAIN=%s: expected auto, map or socket", env);
-		return -EINVAL;
+	tr->drain_requested = opts->drain;
+	if (opts->drain != TCPTOP_DRAIN_AUTO || !env || !*env)
+		return 0;
+	if (tcptop_drain_method_parse(env, &tr->drain_requested) == 0)
+		return 0;
+	tcptop_log(tr, TCPTOP_LOG_ERROR, "TCPTOP_DRAIN=%s: expected auto, map or socket", env);
+	return -EINVAL;
+}
+
+static int tcptop_choose_drain(struct tcptop_tracer *tr, enum tcptop_probe probe,
+			       const struct btf *btf, char *why, size_t whylen)
+{
+	int err = tcptop_probe_map_iter(btf, probe);
+
+	if (tr->drain_requested == TCPTOP_DRAIN_MAP && err) {
+		snprintf(why, whylen,
+			 "the map drain was asked for, but this kernel refuses map-element iterators (%s): use the socket drain (TCPTOP_DRAIN=socket) or auto",
+			 strerror(-err));
+		return err;
 	}
-	if (m != TCPTOP_DRAIN_AUTO) {
-		*out = m;
+	if (tr->drain_requested != TCPTOP_DRAIN_AUTO) {
+		tr->drain_method = tr->drain_requested;
 		return 0;
 	}
-	err = tcptop_probe_map_iter(btf, probe);
-	*out = err ? TCPTOP_DRAIN_SOCKET : TCPTOP_DRAIN_MAP;
+	tr->drain_method = err ? TCPTOP_DRAIN_SOCKET : TCPTOP_DRAIN_MAP;
 	if (err)
 		tcptop_log(tr, TCPTOP_LOG_INFO,
 			   "this kernel refuses map-element iterators (%s): draining with the tcp iterator, one pass per network namespace",
@@ -560,12 +569,10 @@ static int tcptop_try_mode_with_drain(struct tcptop_tracer *tr, const struct tcp
 				      enum tcptop_probe probe, const struct btf *btf, char *why,
 				      size_t whylen)
 {
-	int err = tcptop_choose_drain(tr, opts, probe, btf, &tr->drain_method);
+	int err = tcptop_choose_drain(tr, probe, btf, why, whylen);
 
-	if (err) {
-		snprintf(why, whylen, "bad TCPTOP_DRAIN");
+	if (err)
 		return err;
-	}
 	return tcptop_try_mode(tr, opts, probe, btf, why, whylen);
 }
 
@@ -642,6 +649,9 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 	old_print = libbpf_set_print(tcptop_libbpf_print);
 
 	err = tcptop_check_prerequisites(tr);
+	if (err)
+		goto cleanup;
+	err = tcptop_requested_drain(tr, opts);
 	if (err)
 		goto cleanup;
 	err = tcptop_open_cgroup(tr, opts->cgroup_path);

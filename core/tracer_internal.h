@@ -52,6 +52,7 @@ struct tcptop_tracer {
 	struct tcptop_bpf *skel;
 	enum tcptop_probe probe;
 	enum tcptop_drain_method drain_method;
+	enum tcptop_drain_method drain_requested;	/* opts, or TCPTOP_DRAIN when opts say auto */
 	struct bpf_link *links[TCPTOP_MAX_LINKS];
 	int nlinks;
 	/* Programs whose skipped runs lose events (bpf_prog_info.recursion_misses). */

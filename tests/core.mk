@@ -50,8 +50,8 @@ LIVE_TESTS = \
 	tests/live_races \
 	tests/live_stress
 check_PROGRAMS += $(LIVE_TESTS)
-TESTS += $(LIVE_TESTS) tests/live_forced_mode.sh
-EXTRA_DIST += tests/live_forced_mode.sh
+TESTS += $(LIVE_TESTS) tests/live_forced_mode.sh tests/live_other_drain.sh
+EXTRA_DIST += tests/live_forced_mode.sh tests/live_other_drain.sh
 
 tests_live_bulk_SOURCES = tests/live_bulk.c $(LIVE_UTIL)
 tests_live_bulk_LDADD = $(LIVE_LDADD)
