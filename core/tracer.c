@@ -141,16 +141,13 @@ static void tcptop_plan_add_twins(struct tcptop_mode_plan *p, struct bpf_program
 	tcptop_plan_add(p, b);
 }
 
-/* Fills the plan, or says in why what the kernel lacks. */
-static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
-			    const struct btf *btf, struct tcptop_mode_plan *p, char *why,
-			    size_t whylen)
+int tcptop_mode_fit(const struct btf *btf, enum tcptop_probe probe, bool forced,
+		    struct tcptop_kernel_fit *fit, char *why, size_t whylen)
 {
-	bool nonblock = tcptop_recvmsg_has_nonblock(btf);
-	bool sendpage = tcptop_btf_has(btf, "tcp_sendpage", BTF_KIND_FUNC);
-	bool splice = tcptop_btf_has(btf, "tcp_splice_read", BTF_KIND_FUNC);
-
-	memset(p, 0, sizeof(*p));
+	memset(fit, 0, sizeof(*fit));
+	fit->recvmsg_nonblock = tcptop_recvmsg_has_nonblock(btf);
+	fit->sendpage = tcptop_btf_has(btf, "tcp_sendpage", BTF_KIND_FUNC);
+	fit->splice_read = tcptop_btf_has(btf, "tcp_splice_read", BTF_KIND_FUNC);
 	switch (probe) {
 	case TCPTOP_PROBE_TRACEPOINT:
 		if (!tcptop_btf_has(btf, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) ||
@@ -160,6 +157,53 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 				 "the kernel has no sock:sock_send_length tracepoint (it arrived in Linux 6.3)");
 			return -EOPNOTSUPP;
 		}
+		/*
+		 * 6.3 and 6.4: sendfile() and splice() into a socket still go
+		 * through tcp_sendpage, past sock_send_length.  auto must not
+		 * pick a mode that misses them; asked for by name, the mode
+		 * also hooks tcp_sendpage (which needs BPF trampolines).
+		 */
+		if (fit->sendpage && !forced) {
+			snprintf(why, whylen,
+				 "sock:sock_send_length misses sendfile and splice on this kernel (it still has tcp_sendpage, as kernels before 6.5 do)");
+			return -EOPNOTSUPP;
+		}
+		return 0;
+	case TCPTOP_PROBE_FENTRY:
+		if (!tcptop_btf_has(btf, "tcp_sendmsg", BTF_KIND_FUNC) ||
+		    !tcptop_btf_has(btf, "tcp_recvmsg", BTF_KIND_FUNC)) {
+			snprintf(why, whylen, "the kernel's BTF does not describe tcp_sendmsg and tcp_recvmsg");
+			return -EOPNOTSUPP;
+		}
+		return 0;
+	case TCPTOP_PROBE_KPROBE:
+		return 0;
+	default:
+		snprintf(why, whylen, "unknown attach mode");
+		return -EINVAL;
+	}
+}
+
+/* Fills the plan, or says in why what the kernel lacks. */
+static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe, bool forced,
+			    const struct btf *btf, struct tcptop_mode_plan *p, char *why,
+			    size_t whylen)
+{
+	struct tcptop_kernel_fit fit;
+	bool nonblock, sendpage, splice;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	err = tcptop_mode_fit(btf, probe, forced, &fit, why, whylen);
+	if (err)
+		return err;
+	nonblock = fit.recvmsg_nonblock;
+	sendpage = fit.sendpage;
+	splice = fit.splice_read;
+	switch (probe) {
+	case TCPTOP_PROBE_TRACEPOINT:
+		if (sendpage)
+			tcptop_plan_add(p, skel->progs.tcptop_fexit_sendpage);
 		tcptop_plan_add(p, skel->progs.tcptop_tp_send);
 		tcptop_plan_add(p, skel->progs.tcptop_tp_rcv_space);
 		tcptop_plan_add_twins(p, skel->progs.tcptop_tp_state,
@@ -172,11 +216,6 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 		p->flows = skel->maps.flows_sk;
 		break;
 	case TCPTOP_PROBE_FENTRY:
-		if (!tcptop_btf_has(btf, "tcp_sendmsg", BTF_KIND_FUNC) ||
-		    !tcptop_btf_has(btf, "tcp_recvmsg", BTF_KIND_FUNC)) {
-			snprintf(why, whylen, "the kernel's BTF does not describe tcp_sendmsg and tcp_recvmsg");
-			return -EOPNOTSUPP;
-		}
 		tcptop_plan_add(p, skel->progs.tcptop_fexit_sendmsg);
 		tcptop_plan_add(p, nonblock ? skel->progs.tcptop_fexit_recvmsg_nonblock
 					    : skel->progs.tcptop_fexit_recvmsg);
@@ -527,7 +566,7 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 		snprintf(why, whylen, "opening the BPF object failed: %s", strerror(-err));
 		return err;
 	}
-	err = tcptop_plan_mode(tr->skel, probe, btf, &plan, why, whylen);
+	err = tcptop_plan_mode(tr->skel, probe, opts->probe == probe, btf, &plan, why, whylen);
 	if (err)
 		goto cleanup;
 	err = tcptop_check_layout(tr->skel, why, whylen);

@@ -90,6 +90,21 @@ struct tcptop_tracer {
 	size_t refused_n;
 };
 
+/* What the running kernel offers a mode, from its BTF (tracer.c). */
+struct btf;
+struct tcptop_kernel_fit {
+	bool recvmsg_nonblock;	/* tcp_recvmsg still has the nonblock argument (before 5.19) */
+	bool sendpage;		/* tcp_sendpage exists (before 6.5): sendfile and splice use it */
+	bool splice_read;	/* tcp_splice_read */
+};
+/*
+ * Whether probe can count exactly on the kernel btf describes; forced: the
+ * mode was asked for by name (auto never picks a mode that would miss bytes).
+ * Returns 0, or -EOPNOTSUPP with the reason in why.
+ */
+int tcptop_mode_fit(const struct btf *btf, enum tcptop_probe probe, bool forced,
+		    struct tcptop_kernel_fit *fit, char *why, size_t whylen);
+
 /* tracer_log.c */
 __attribute__((format(printf, 3, 4)))
 void tcptop_log(const struct tcptop_tracer *tr, enum tcptop_log_level level, const char *fmt,
