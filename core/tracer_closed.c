@@ -31,7 +31,9 @@
 #define TCPTOP_CLOSED_POLL_MS 100
 /* Records taken from closed_spill per system call. */
 #define TCPTOP_SPILL_BATCH 256
-/* Bounds memory if nobody drains: about 220 MiB of records. */
+/* Records kept between drains; a longer list was a burst's, and is freed. */
+#define TCPTOP_PENDING_KEEP 4096u
+/* Bounds memory if nobody drains: about 260 MiB of records. */
 #define TCPTOP_MAX_PENDING_CLOSED (1u << 20)
 
 /* Ring callback, called with tr->closed_lock held. */
@@ -198,6 +200,13 @@ int tcptop_closed_fold(struct tcptop_tracer *tr, struct tcptop_table *t,
 		    (e = tcptop_closed_fold_one(t, &tr->pending[i], st)) && !err)
 			err = e;
 	tr->pending_n = 0;
+	/* A burst's list goes back to the allocator; the next burst grows a new one. */
+	if (tr->pending_cap > TCPTOP_PENDING_KEEP) {
+		free(tr->pending);
+		tr->pending = NULL;
+		tr->pending_cap = 0;
+		tr->memory_released = true;
+	}
 	/* Records user space had no room for count with the kernel's closed-ring drops. */
 	st->dropped_events_by_kind[TCPTOP_DROPPED_CLOSED_RING_FULL] += tr->pending_dropped_events;
 	st->dropped_bytes_by_kind[TCPTOP_DROPPED_CLOSED_RING_FULL] += tr->pending_dropped_bytes;

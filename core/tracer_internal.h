@@ -85,6 +85,7 @@ struct tcptop_tracer {
 	uint64_t spilled_seen;
 	uint64_t *spill_keys;
 	struct tcptop_flow *spill_vals;
+	bool memory_released;	/* a burst's memory was freed: trim the heap */
 	/* Refusals per user already reported (the kernel's user_refused map only grows). */
 	struct tcptop_refused_uid *refused_seen;
 	size_t refused_n;
