@@ -57,3 +57,8 @@ TESTS += tests/plugin_collectd.sh
 TESTS += tests/plugin_fleet.sh
 EXTRA_DIST += tests/plugin_lib.sh tests/plugin_collectd.sh tests/plugin_fleet.sh \
 	tests/plugin_collectd_check.py
+# Every collectd plugin the tree loads (LoadPlugin in tools/, tests/, bench/,
+# conf/) is listed in tools/collectd-plugins and resolves every library with
+# ldd, so tools/setup gave this machine all it needs.  No root, no BPF.
+TESTS += tests/plugin_deps.sh
+EXTRA_DIST += tests/plugin_deps.sh tools/collectd-plugins tools/check-collectd-plugins
