@@ -16,9 +16,16 @@
  * in tracepoint mode RX is the growth of the bytes the reader has taken from
  * the receive queue (see tcptop_tp_rcv_space).
  *
- * Draining is lossless: the iterators and the destroy hook take counters with
+ * Draining is lossless: the iterators and the close hooks take counters with
  * an atomic exchange, so each byte is taken by exactly one of them, and only
  * after room for the record is secured (see tcptop_emit_live).
+ *
+ * A flow is one connection: it ends when its socket leaves the connection
+ * tables (TCP_CLOSE), so a reconnected socket starts a new flow with its new
+ * addresses, and every live flow is on a socket the tcp iterator can reach.
+ * Bytes that still move on a closed socket (a reader emptying its queue after
+ * the peer's FIN turned the socket to TIME_WAIT) leave at once as a flow of
+ * their own that has already ended (see tcptop_emit_after_close).
  */
 #include "tcptop_kernel.h"
 #include <bpf/bpf_helpers.h>
@@ -39,6 +46,15 @@ const volatile bool filter_cgroup = false;
 const volatile __u64 max_flows = 16384;
 /* tracepoint mode counts RX from the receive sequence instead of return values. */
 const volatile bool rx_by_seq = false;
+/* Our own network namespace: flows elsewhere are listed in foreign_netns. */
+const volatile __u32 self_netns = 0;
+/*
+ * Capacity is shared fairly: sockets of non-root users together may hold
+ * at most nonroot_max_flows places, and one user at most user_max_flows, so
+ * one user can neither take root's places nor all of the other users'.
+ */
+const volatile __s64 nonroot_max_flows = 14336;
+const volatile __s64 user_max_flows = 4096;
 
 /* Read by user space through the mmap-ed .bss; only ever increase (but live_flows). */
 __u64 live_flows = 0;
@@ -58,6 +74,14 @@ __u64 closed_spilled = 0;
  */
 __u64 flows_closed = 0;
 __u64 drain_visited = 0;
+/* Live flows of non-root users, and foreign namespaces the map had no room for. */
+__s64 nonroot_flows = 0;
+__u64 netns_untracked = 0;
+/*
+ * Slot owners that exited, written by user space before a pass; the pass
+ * frees their slots once it has taken their bytes (see tcptop_free_dead_slots).
+ */
+__u32 dead_count = 0;
 /*
  * Set by user space for a sweep pass: the iterator also lists the id of every
  * live entry in alive_ids, so user space can tell flows whose socket vanished
@@ -149,6 +173,42 @@ struct {
 	__type(value, struct tcptop_flow);
 } closed_spill SEC(".maps");
 
+/*
+ * Network namespaces other than ours with live flows, by inode number.  The
+ * socket-iterator drain walks one namespace per pass, so user space must
+ * know each.  Preallocated: older kernels allow nothing else here.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct tcptop_netns_live);
+} foreign_netns SEC(".maps");
+
+/* Live flows per non-root user (sk_uid). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __s64);
+} user_flows SEC(".maps");
+
+/* Whose sockets were refused a place for their user's share, for the drop report. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct tcptop_user_refused);
+} user_refused SEC(".maps");
+
+/* Exited slot owners, filled by user space between drains (see dead_count). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} dead_tgids SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
 	__uint(max_entries, 1);
@@ -186,8 +246,8 @@ static __always_inline bool tcptop_is_v4mapped(const __u8 *a)
 	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff);
 }
 
-/* Addresses are read once per socket, so one probe-read path serves every mode. */
-static __always_inline void tcptop_fill_addrs(struct tcptop_flow *f, struct sock *sk)
+/* Read once per flow, so one probe-read path serves every mode. */
+static __always_inline void tcptop_fill_identity(struct tcptop_flow *f, struct sock *sk)
 {
 	f->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	f->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -199,6 +259,18 @@ static __always_inline void tcptop_fill_addrs(struct tcptop_flow *f, struct sock
 		bpf_core_read(f->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 		bpf_core_read(f->raddr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
+	f->netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	f->uid = BPF_CORE_READ(sk, sk_uid.val);
+}
+
+/*
+ * Out of the connection tables: closed, or never connected.  TCP takes a
+ * socket out of them before it announces TCP_CLOSE, so a flow created on a
+ * socket that is still in them is seen by the close hook.
+ */
+static __always_inline bool tcptop_sk_unhashed(struct sock *sk)
+{
+	return !BPF_CORE_READ(sk, __sk_common.skc_nulls_node.pprev);
 }
 
 /* The family filter treats an IPv4-mapped IPv6 socket as IPv4, as the output does. */
@@ -230,26 +302,199 @@ static __always_inline void tcptop_capture_comm(char *comm)
 		bpf_get_current_comm(comm, TCPTOP_COMM_LEN);
 }
 
+/* What a slot records of its process, once, when the process takes it. */
+static __always_inline void tcptop_slot_describe(struct tcptop_slot *s)
+{
+	tcptop_capture_comm(s->comm);
+	s->cgroup = bpf_get_current_cgroup_id();
+}
+
+static __always_inline bool tcptop_is_process(__u32 tgid)
+{
+	return tgid != 0 && tgid != TCPTOP_SLOT_FREED;
+}
+
+/* ---- records to user space: the closed ring and its spill map ------------ */
+
+/* Returns 0, or -1 when neither the ring nor the spill map had room. */
+static __noinline int tcptop_submit(struct tcptop_flow *rec, bool final)
+{
+	/* The collector looks every 100 ms anyway; wake it early only when the ring is filling. */
+	__u64 wake = bpf_ringbuf_query(&closed_flows, BPF_RB_AVAIL_DATA) >
+		     bpf_ringbuf_query(&closed_flows, BPF_RB_RING_SIZE) / 4 ?
+		     BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	__u64 key;
+
+	if (bpf_ringbuf_output(&closed_flows, rec, sizeof(*rec), wake) == 0)
+		return 0;
+	key = rec->id << 1 | final;
+	if (bpf_map_update_elem(&closed_spill, &key, rec, BPF_NOEXIST) == 0) {
+		__sync_fetch_and_add(&closed_spilled, 1);
+		return 0;
+	}
+	return -1;
+}
+
 /*
- * Not the owner of slot 0: find the caller's slot, or claim a free one and
- * capture the process's name there, in the kernel, at first use.  Kept out of line so
- * the common event's code stays short.
+ * Bytes that moved on a socket already out of the connection tables: they
+ * leave at once, as a flow of their own that has already ended, so no live
+ * flow ever sits where the tcp iterator cannot reach it.
  */
-static __noinline void tcptop_add_slow(struct tcptop_flow *f, __u32 tgid, __s64 bytes, bool rx)
+static __noinline void tcptop_emit_after_close(struct tcptop_flow *f, struct sock *sk,
+					       __u32 tgid, __s64 bytes, bool rx)
+{
+	struct tcptop_flow rec = {};
+
+	if (f)
+		__builtin_memcpy(&rec, f, __builtin_offsetof(struct tcptop_flow, slot));
+	else
+		tcptop_fill_identity(&rec, sk);
+	rec.id = __sync_fetch_and_add(&next_flow_id, 1) + 1;
+	rec.flags = TCPTOP_FLOW_CLOSED;
+	rec.closing = 0;
+	rec.nslots = 1;
+	rec.slot[0].tgid = tgid;
+	tcptop_slot_describe(&rec.slot[0]);
+	if (rx)
+		rec.slot[0].rx = bytes;
+	else
+		rec.slot[0].tx = bytes;
+	if (tcptop_submit(&rec, true))
+		tcptop_drop(TCPTOP_DROP_CLOSED_BUF_FULL, bytes);
+}
+
+/* ---- places: max_flows, shared fairly between users ---------------------- */
+
+static __always_inline void tcptop_note_refused(__u32 uid, __s64 bytes)
+{
+	struct tcptop_user_refused init = {}, *r;
+
+	r = bpf_map_lookup_elem(&user_refused, &uid);
+	if (!r) {
+		bpf_map_update_elem(&user_refused, &uid, &init, BPF_NOEXIST);
+		r = bpf_map_lookup_elem(&user_refused, &uid);
+	}
+	if (!r)
+		return;
+	__sync_fetch_and_add(&r->events, 1);
+	if (bytes > 0)
+		__sync_fetch_and_add(&r->bytes, bytes);
+}
+
+/* Returns -1 with a place taken, or the drop reason that refused it. */
+static __noinline int tcptop_take_place(__u32 uid)
+{
+	__s64 zero = 0, *n;
+
+	/* Signed: never let a miscount wrap around into "everything is full". */
+	if ((__s64)__sync_fetch_and_add(&live_flows, 1) >= (__s64)max_flows) {
+		__sync_fetch_and_add(&live_flows, -1);
+		return TCPTOP_DROP_MAP_FULL;
+	}
+	if (!uid)
+		return -1;
+	n = bpf_map_lookup_elem(&user_flows, &uid);
+	if (!n) {
+		bpf_map_update_elem(&user_flows, &uid, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&user_flows, &uid);
+	}
+	if (n && __sync_fetch_and_add(n, 1) < user_max_flows) {
+		if (__sync_fetch_and_add(&nonroot_flows, 1) < nonroot_max_flows)
+			return -1;
+		__sync_fetch_and_add(&nonroot_flows, -1);
+	}
+	if (n)
+		__sync_fetch_and_add(n, -1);
+	__sync_fetch_and_add(&live_flows, -1);
+	return TCPTOP_DROP_USER_SHARE;
+}
+
+static __noinline void tcptop_give_back_place(__u32 uid)
+{
+	__s64 *n;
+
+	__sync_fetch_and_add(&live_flows, -1);
+	if (!uid)
+		return;
+	__sync_fetch_and_add(&nonroot_flows, -1);
+	n = bpf_map_lookup_elem(&user_flows, &uid);
+	if (n)
+		__sync_fetch_and_add(n, -1);
+}
+
+/* Flows in namespaces other than ours, so the socket-iterator drain walks them. */
+static __noinline void tcptop_count_netns(__u32 netns, __s64 d, __u32 tgid)
+{
+	struct tcptop_netns_live init = { .tgid = tgid }, *e;
+
+	if (netns == self_netns)
+		return;
+	e = bpf_map_lookup_elem(&foreign_netns, &netns);
+	if (!e && d > 0) {
+		bpf_map_update_elem(&foreign_netns, &netns, &init, BPF_NOEXIST);
+		e = bpf_map_lookup_elem(&foreign_netns, &netns);
+	}
+	if (!e) {
+		if (d > 0)
+			__sync_fetch_and_add(&netns_untracked, 1);
+		return;
+	}
+	if (tgid)
+		e->tgid = tgid;
+	__sync_fetch_and_add(&e->flows, d);
+}
+
+/* ---- counting ------------------------------------------------------------- */
+
+/*
+ * Not the owner of slot 0, or the flow is closing, or no process is reading:
+ * find the caller's slot, or take a free one and describe the process there,
+ * in the kernel, at first use.  Kept out of line so the common event's code
+ * stays short.
+ */
+static __noinline void tcptop_add_slow(struct tcptop_flow *f, struct sock *sk, __u32 tgid,
+				       __s64 bytes, bool rx)
 {
 	struct tcptop_slot *s = NULL;
 	int i;
 
+	if (!tgid) {
+		/*
+		 * Read in softirq (tcp_read_sock from a data_ready callback): no
+		 * process reads, so the bytes are the socket owner's.
+		 */
+		tgid = f->slot[0].tgid;
+		if (!tcptop_is_process(tgid)) {
+			tcptop_drop(TCPTOP_DROP_SOFTIRQ, bytes);
+			return;
+		}
+	}
+	if (f->slot[0].closing) {
+		tcptop_emit_after_close(f, sk, tgid, bytes, rx);
+		return;
+	}
 #pragma unroll
 	for (i = 0; i < TCPTOP_SLOTS; i++) {
 		__u32 cur = f->slot[i].tgid;
 
-		if (cur == 0)
-			cur = __sync_val_compare_and_swap(&f->slot[i].tgid, 0, tgid);
 		if (cur == 0) {
-			tcptop_capture_comm(f->slot[i].comm);
-			/* After the claim: a drain never reads past a claimed slot's count. */
-			__sync_fetch_and_add(&f->nslots, 1);
+			cur = __sync_val_compare_and_swap(&f->slot[i].tgid, 0, tgid);
+			if (cur == 0) {
+				tcptop_slot_describe(&f->slot[i]);
+				/* After the claim: a drain never reads past a claimed slot's count. */
+				__sync_fetch_and_add(&f->nslots, 1);
+			}
+		} else if (cur == TCPTOP_SLOT_FREED) {
+			/*
+			 * Its process exited and its bytes were drained.  A drain
+			 * reads a slot's process after taking its bytes, so the
+			 * description is in place before any byte is.
+			 */
+			cur = __sync_val_compare_and_swap(&f->slot[i].tgid, TCPTOP_SLOT_FREED, tgid);
+			if (cur == TCPTOP_SLOT_FREED) {
+				tcptop_slot_describe(&f->slot[i]);
+				cur = 0;
+			}
 		}
 		if (cur == 0 || cur == tgid) {
 			s = &f->slot[i];
@@ -266,13 +511,21 @@ static __noinline void tcptop_add_slow(struct tcptop_flow *f, __u32 tgid, __s64 
 		__sync_fetch_and_add(&s->tx, bytes);
 }
 
-static __always_inline bool tcptop_reserve_flow(void)
+static __always_inline void tcptop_add(struct tcptop_flow *f, struct sock *sk, __u32 tgid,
+				       __s64 bytes, bool rx)
 {
-	/* Signed: never let a miscount wrap around into "everything is full". */
-	if ((__s64)__sync_fetch_and_add(&live_flows, 1) < (__s64)max_flows)
-		return true;
-	__sync_fetch_and_add(&live_flows, -1);
-	return false;
+	/*
+	 * One 64-bit compare checks the owner of slot 0 and that the flow is
+	 * not closing (little-endian: tgid is the low word).
+	 */
+	if (!tgid || *(__u64 *)&f->slot[0] != tgid) {
+		tcptop_add_slow(f, sk, tgid, bytes, rx);
+		return;
+	}
+	if (rx)
+		__sync_fetch_and_add(&f->slot[0].rx, bytes);
+	else
+		__sync_fetch_and_add(&f->slot[0].tx, bytes);
 }
 
 /*
@@ -316,54 +569,112 @@ static __always_inline __u64 tcptop_rx_baseline(struct sock *sk)
 }
 
 /*
- * The entry is created complete (id, addresses, RX baseline) so no reader
- * ever sees a half-made one.  Of the CPUs racing to create it, the one whose
- * id is in the entry keeps its live_flows place; the others give it back.
+ * The flow ends: its socket left the connection tables, or is destroyed.
+ * The first call hands over what it holds as the final record; a later one
+ * (the destroy hook after TCP_CLOSE, a twin) only passes on what an event
+ * that raced with the first added after its exchange.
  */
-static __noinline struct tcptop_flow *tcptop_flow_sk_create(struct sock *sk, __u64 rx_seen)
+static __noinline void tcptop_flow_end(struct tcptop_flow *f);
+
+/*
+ * The entry is created complete (identity, RX baseline) so no reader ever
+ * sees a half-made one.  Of the CPUs racing to create it, the one whose id is
+ * in the entry keeps its place; the others give theirs back.  *why says
+ * which drop reason refused a place, when none was found.
+ */
+static __noinline struct tcptop_flow *tcptop_flow_sk_create(struct sock *sk, __u64 rx_seen,
+							    __u32 tgid, int *why, bool *created)
 {
 	struct tcptop_flow init = {};
 	struct tcptop_flow *f;
+	int refused;
 
-	if (!tcptop_reserve_flow())
+	tcptop_fill_identity(&init, sk);
+	refused = tcptop_take_place(init.uid);
+	if (refused >= 0) {
+		*why = refused;
 		return NULL;
+	}
 	init.id = __sync_fetch_and_add(&next_flow_id, 1) + 1;
 	init.rx_seen = rx_seen;
-	tcptop_fill_addrs(&init, sk);
 	f = bpf_sk_storage_get(&flows_sk, sk, &init, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!f || f->id != init.id)
-		__sync_fetch_and_add(&live_flows, -1);
+		tcptop_give_back_place(init.uid);
+	*why = TCPTOP_DROP_MAP_FULL;
 	if (!f)
 		/* Lost a creation race (the other CPU's entry is there) or no memory. */
 		return bpf_sk_storage_get(&flows_sk, sk, 0, 0);
-	if (rx_by_seq && f->id == init.id)
+	if (f->id != init.id)
+		return f;
+	*created = true;
+	tcptop_count_netns(init.netns, 1, tgid);
+	if (rx_by_seq)
 		bpf_sk_storage_delete(&rx_cursor, sk);
 	return f;
 }
 
-static __always_inline struct tcptop_flow *tcptop_flow_sk(struct sock *sk)
+/*
+ * The close hook may have looked for a flow just before we created it: TCP
+ * unhashes, then announces TCP_CLOSE.  The locked add orders our insert
+ * before the check, as the hook's orders the unhash before its lookup; one of
+ * the two sees the other.  (Apart from the creation, so the two big records
+ * on the stack never nest.)
+ */
+static __noinline void tcptop_flow_settle(struct tcptop_flow *f, struct sock *sk)
 {
-	struct tcptop_flow *f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
-
-	if (f)
-		return f;
-	return tcptop_flow_sk_create(sk, tcptop_rx_baseline(sk));
+	__sync_fetch_and_add(&f->nslots, 0);
+	if (tcptop_sk_unhashed(sk))
+		tcptop_flow_end(f);
 }
 
-static __always_inline struct tcptop_flow *tcptop_flow_hash(struct sock *sk)
+/*
+ * First event of a socket without a flow entry.  A socket that is no longer
+ * connected gets none (see tcptop_emit_after_close).
+ */
+static __noinline void tcptop_count_first(struct sock *sk, __u32 tgid, __s64 bytes, bool rx)
+{
+	struct tcptop_flow *f;
+	int why = TCPTOP_DROP_MAP_FULL;
+	bool created = false;
+
+	if (tcptop_sk_unhashed(sk)) {
+		tcptop_emit_after_close(NULL, sk, tgid, bytes, rx);
+		return;
+	}
+	f = tcptop_flow_sk_create(sk, tcptop_rx_baseline(sk), tgid, &why, &created);
+	if (f && created)
+		tcptop_flow_settle(f, sk);
+	if (!f) {
+		tcptop_drop(why, bytes);
+		if (why == TCPTOP_DROP_USER_SHARE)
+			tcptop_note_refused(BPF_CORE_READ(sk, sk_uid.val), bytes);
+		return;
+	}
+	tcptop_add(f, sk, tgid, bytes, rx);
+}
+
+/* kprobe mode's tcptop_flow_sk_create, on the hash keyed by the socket's address. */
+static __noinline struct tcptop_flow *tcptop_flow_hash_create(struct sock *sk, __u32 tgid,
+							      int *why, bool *created)
 {
 	struct tcptop_flow init = {};
 	__u64 key = (__u64)sk;
-	struct tcptop_flow *f = bpf_map_lookup_elem(&flows_hash, &key);
+	int refused;
 
-	if (f)
-		return f;
-	if (!tcptop_reserve_flow())
+	tcptop_fill_identity(&init, sk);
+	refused = tcptop_take_place(init.uid);
+	if (refused >= 0) {
+		*why = refused;
 		return NULL;
+	}
 	init.id = __sync_fetch_and_add(&next_flow_id, 1) + 1;
-	tcptop_fill_addrs(&init, sk);
-	if (bpf_map_update_elem(&flows_hash, &key, &init, BPF_NOEXIST))
-		__sync_fetch_and_add(&live_flows, -1);
+	if (bpf_map_update_elem(&flows_hash, &key, &init, BPF_NOEXIST)) {
+		tcptop_give_back_place(init.uid);
+	} else {
+		tcptop_count_netns(init.netns, 1, tgid);
+		*created = true;
+	}
+	*why = TCPTOP_DROP_MAP_FULL;
 	return bpf_map_lookup_elem(&flows_hash, &key);
 }
 
@@ -388,18 +699,6 @@ static __always_inline bool tcptop_task_wanted(__u32 tgid)
 	return true;
 }
 
-static __always_inline void tcptop_add(struct tcptop_flow *f, __u32 tgid, __s64 bytes, bool rx)
-{
-	if (f->slot[0].tgid != tgid) {
-		tcptop_add_slow(f, tgid, bytes, rx);
-		return;
-	}
-	if (rx)
-		__sync_fetch_and_add(&f->slot[0].rx, bytes);
-	else
-		__sync_fetch_and_add(&f->slot[0].tx, bytes);
-}
-
 /* Tracing programs (tp_btf, fexit): sk is a trusted pointer, read it directly. */
 static __always_inline void tcptop_count_tracing(struct sock *sk, __s64 bytes, bool rx)
 {
@@ -411,12 +710,12 @@ static __always_inline void tcptop_count_tracing(struct sock *sk, __s64 bytes, b
 		return;
 	if (!tcptop_family_wanted(sk, family) || !tcptop_task_wanted(tgid))
 		return;
-	f = tcptop_flow_sk(sk);
+	f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
 	if (!f) {
-		tcptop_drop(TCPTOP_DROP_MAP_FULL, bytes);
+		tcptop_count_first(sk, tgid, bytes, rx);
 		return;
 	}
-	tcptop_add(f, tgid, bytes, rx);
+	tcptop_add(f, sk, tgid, bytes, rx);
 }
 
 static __always_inline bool tcptop_recv_counts(int ret, int flags)
@@ -425,12 +724,15 @@ static __always_inline bool tcptop_recv_counts(int ret, int flags)
 	return ret > 0 && !(flags & (MSG_PEEK | MSG_ERRQUEUE));
 }
 
-/* ---- taking counters: the drain, the hand-over and the destroy hook ------ */
+/* ---- taking counters: the drain, the hand-over and the close ------------- */
 
 /*
  * Moves the counters of slots [0, n) into dst, each with an exchange, so that
- * of the drain, the hand-over and the destroy hook, each byte is taken by
- * exactly one.  Returns the bytes taken.
+ * of the drain, the hand-over and the close, each byte is taken by exactly
+ * one; then copies who the slots belong to.  Bytes first: a slot freed and
+ * taken again (see tcptop_add_slow) is described before its first byte, so
+ * bytes taken are never paired with the slot's previous process.  Returns
+ * the bytes taken.
  */
 static __always_inline __u64 tcptop_take_counters(struct tcptop_flow *dst,
 						  struct tcptop_flow *f, __u32 n)
@@ -446,49 +748,51 @@ static __always_inline __u64 tcptop_take_counters(struct tcptop_flow *dst,
 			dst->slot[i].rx = f->slot[i].rx ?
 				__sync_lock_test_and_set(&f->slot[i].rx, 0) : 0;
 			total += dst->slot[i].tx + dst->slot[i].rx;
+			dst->slot[i].tgid = f->slot[i].tgid;
+			dst->slot[i].closing = 0;
+			dst->slot[i].cgroup = f->slot[i].cgroup;
+			__builtin_memcpy(dst->slot[i].comm, f->slot[i].comm, TCPTOP_COMM_LEN);
 		}
 	}
 	return total;
 }
 
-/* ---- hand-over: counters leave a socket through the closed ring ---------- */
+enum tcptop_hand_over_kind {
+	TCPTOP_HAND_OVER_EARLY,		/* the application closes; the flow goes on */
+	TCPTOP_HAND_OVER_FINAL,		/* the flow ends */
+	TCPTOP_HAND_OVER_LEFTOVER,	/* bytes a racing event added after the end */
+};
 
 /*
  * Take every counter with an exchange (a concurrent drain takes each byte at
  * most once) and pass them to user space through the ring, or the spill map
- * when the ring is full.  A final record (the socket is going away) that fits
- * in neither is counted as dropped; an early one puts its bytes back, where
- * the next drain or the final record takes them.
+ * when the ring is full.  A final record that fits in neither is counted as
+ * dropped; an early one puts its bytes back, where the next drain or the
+ * final record takes them.
  */
-static __always_inline void tcptop_hand_over(struct tcptop_flow *f, bool final)
+static __noinline void tcptop_hand_over(struct tcptop_flow *f, int kind)
 {
-	struct tcptop_flow last, *rec;
-	__u64 key, total;
+	struct tcptop_flow last;
+	bool final = kind != TCPTOP_HAND_OVER_EARLY;
+	__u64 total;
 	int i;
 
-	/* Identity first; the counters are then taken one by one. */
-	__builtin_memcpy(&last, f, sizeof(last));
+	__builtin_memcpy(&last, f, __builtin_offsetof(struct tcptop_flow, slot));
 	total = tcptop_take_counters(&last, f, TCPTOP_SLOTS);
 	/* A final record tells user space the flow ended, even with nothing left. */
-	if (!last.slot[0].tgid || (!final && !total))
+	if (!tcptop_is_process(last.slot[0].tgid) && !total)
 		return;
+	if (kind != TCPTOP_HAND_OVER_FINAL && !total)
+		return;
+	/* Leftovers are a flow of their own: the flow they raced with has ended. */
+	if (kind == TCPTOP_HAND_OVER_LEFTOVER)
+		last.id = __sync_fetch_and_add(&next_flow_id, 1) + 1;
 	last.flags = final ? TCPTOP_FLOW_CLOSED : 0;
+	last.closing = 0;
 	/* A whole copy: every slot is filled in, even one claimed a moment ago. */
 	last.nslots = TCPTOP_SLOTS;
-	rec = bpf_ringbuf_reserve(&closed_flows, sizeof(*rec), 0);
-	if (rec) {
-		__builtin_memcpy(rec, &last, sizeof(*rec));
-		/* The collector looks every 100 ms anyway; wake it early only when the ring is filling. */
-		bpf_ringbuf_submit(rec, bpf_ringbuf_query(&closed_flows, BPF_RB_AVAIL_DATA) >
-						bpf_ringbuf_query(&closed_flows, BPF_RB_RING_SIZE) / 4 ?
-						BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	if (tcptop_submit(&last, final) == 0)
 		return;
-	}
-	key = last.id << 1 | final;
-	if (bpf_map_update_elem(&closed_spill, &key, &last, BPF_NOEXIST) == 0) {
-		__sync_fetch_and_add(&closed_spilled, 1);
-		return;
-	}
 	if (final) {
 		tcptop_drop(TCPTOP_DROP_CLOSED_BUF_FULL, total);
 		return;
@@ -502,15 +806,19 @@ static __always_inline void tcptop_hand_over(struct tcptop_flow *f, bool final)
 	}
 }
 
-/* The socket is going away: hand over what it still holds, once. */
-static __always_inline void tcptop_flow_close(struct tcptop_flow *f)
+static __noinline void tcptop_flow_end(struct tcptop_flow *f)
 {
-	/* Both twins of the destroy hook may run; only the first closes. */
-	if (__sync_lock_test_and_set(&f->closing, 1))
+	/* Both twins of a hook, and both hooks, may run; only the first ends the flow. */
+	if (__sync_lock_test_and_set(&f->closing, 1)) {
+		tcptop_hand_over(f, TCPTOP_HAND_OVER_LEFTOVER);
 		return;
-	__sync_fetch_and_add(&live_flows, -1);
+	}
+	/* From here on events take the slow path, which sends their bytes on at once. */
+	__sync_lock_test_and_set(&f->slot[0].closing, 1);
+	tcptop_give_back_place(f->uid);
+	tcptop_count_netns(f->netns, -1, 0);
 	__sync_fetch_and_add(&flows_closed, 1);
-	tcptop_hand_over(f, true);
+	tcptop_hand_over(f, TCPTOP_HAND_OVER_FINAL);
 }
 
 /* ---- tracepoint mode ---------------------------------------------------- */
@@ -525,13 +833,6 @@ int BPF_PROG(tcptop_tp_send, struct sock *sk, int ret, int flags)
 }
 
 /*
- * RX: the kernel calls tcp_rcv_space_adjust under the socket lock, in the
- * reader's context, after every copy out of the receive queue by recvmsg,
- * splice (tcp_read_sock) or zero-copy receive.  The bytes consumed since the
- * last call are this reader's.  Peeks do not move the sequence, so add
- * nothing.  sock_recv_length would miss splice, so it is not used.
- */
-/*
  * First RX event of a socket without a flow entry.  A connection born after
  * start-up, or seen by the start-up seeding, has a cursor; one without is
  * older than us, and is counted from now on.
@@ -541,34 +842,57 @@ static __noinline int tcptop_rx_first_sight(struct sock *sk, __u32 tgid, __u64 n
 	struct tcptop_rx_cursor *c = bpf_sk_storage_get(&rx_cursor, sk, 0, 0);
 	struct tcptop_flow *f;
 	__s64 delta;
+	int why = TCPTOP_DROP_MAP_FULL;
+	bool created = false;
 
-	if (!tcptop_task_wanted(tgid)) {
-		/* Bytes of a filtered-out reader must not land on the next reader. */
-		if (c)
-			c->rx_seen = now;
-		return 0;
-	}
 	delta = c ? now - c->rx_seen : 0;
-	f = tcptop_flow_sk_create(sk, now);
-	if (!f) {
-		tcptop_drop(TCPTOP_DROP_MAP_FULL, delta);
-		/* Keep the cursor moving so the next drop is measured too. */
-		c = bpf_sk_storage_get(&rx_cursor, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		if (c)
-			c->rx_seen = now;
-		return 0;
+	if (tgid && !tcptop_task_wanted(tgid))
+		delta = 0;	/* a filtered-out reader's bytes must not land on the next reader */
+	if (!tgid || tcptop_sk_unhashed(sk)) {
+		/* No process reads (softirq), or no connection: no flow entry. */
+		if (delta > 0 && !tgid)
+			tcptop_drop(TCPTOP_DROP_SOFTIRQ, delta);
+		else if (delta > 0)
+			tcptop_emit_after_close(NULL, sk, tgid, delta, true);
+		goto move_cursor;
 	}
+	if (!delta)
+		goto move_cursor;
+	f = tcptop_flow_sk_create(sk, now, tgid, &why, &created);
+	if (f && created)
+		tcptop_flow_settle(f, sk);
+	if (!f) {
+		tcptop_drop(why, delta);
+		if (why == TCPTOP_DROP_USER_SHARE)
+			tcptop_note_refused(BPF_CORE_READ(sk, sk_uid.val), delta);
+		goto move_cursor;
+	}
+	/*
+	 * Another thread's first send may have created the entry, with the
+	 * cursor's old value as its baseline.  We hold the socket lock, which
+	 * every RX update takes, and the sender never touches rx_seen again.
+	 */
+	f->rx_seen = now;
 	if (delta > 0)
-		tcptop_add(f, tgid, delta, true);
+		tcptop_add(f, sk, tgid, delta, true);
+	return 0;
+
+move_cursor:
+	/* Keep the cursor moving so the next read counts, or is measured, from here. */
+	c = bpf_sk_storage_get(&rx_cursor, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (c)
+		c->rx_seen = now;
 	return 0;
 }
 
 /*
- * RX: the kernel calls tcp_rcv_space_adjust under the socket lock, in the
- * reader's context, after every copy out of the receive queue by recvmsg,
- * splice (tcp_read_sock) or zero-copy receive.  The bytes consumed since the
- * last call are this reader's.  Peeks do not move the sequence, so add
- * nothing.  sock_recv_length would miss splice, so it is not used.
+ * RX: the kernel calls tcp_rcv_space_adjust under the socket lock after every
+ * copy out of the receive queue by recvmsg, splice (tcp_read_sock) or
+ * zero-copy receive.  The bytes consumed since the last call are this
+ * reader's: the current process when it owns the socket lock, nobody's (a
+ * softirq reading for a kernel user of the socket) otherwise.  Peeks do not
+ * move the sequence, so add nothing.  sock_recv_length would miss splice, so
+ * it is not used.
  */
 SEC("tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(tcptop_tp_rcv_space, struct sock *sk)
@@ -585,7 +909,7 @@ int BPF_PROG(tcptop_tp_rcv_space, struct sock *sk)
 	/* Always a full TCP socket here: a cast reads it without a helper call. */
 	tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
 	now = tcptop_consumed(sk, tp);
-	tgid = tcptop_current_tgid();
+	tgid = sk->sk_lock.owned ? tcptop_current_tgid() : 0;
 	f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
 	if (!f)
 		return tcptop_rx_first_sight(sk, tgid, now);
@@ -594,40 +918,61 @@ int BPF_PROG(tcptop_tp_rcv_space, struct sock *sk)
 	if (delta == 0)
 		return 0;
 	f->rx_seen = now;
-	if (delta > 0 && tcptop_task_wanted(tgid))
-		tcptop_add(f, tgid, delta, true);
+	if (delta > 0 && (!tgid || tcptop_task_wanted(tgid)))
+		tcptop_add(f, sk, tgid, delta, true);
 	return 0;
 }
 
 /*
- * A connection is born: nothing consumed yet, so its first read counts whole.
- *
  * The application closes (FIN_WAIT1 after close or shutdown, LAST_ACK after
  * the peer closed first): hand over what the socket holds now, in the
- * closer's context.  Measured on 6.18: when hundreds of processes close at
- * once, 0 to 5 sockets of 800 reach TIME_WAIT with no later state change
- * and no tcp_destroy_sock event reaching any program of ours, and without
- * this its bytes were lost with it.
+ * closer's context.
+ *
+ * The socket leaves the connection tables (TCP_CLOSE: after TIME_WAIT began,
+ * the last ACK, a reset, a disconnect): the flow ends.  Measured on 6.18:
+ * when hundreds of processes close at once, a few sockets reach TIME_WAIT
+ * with no tcp_destroy_sock event reaching any program of ours.
+ *
+ * A connection is born (SYN_SENT, or SYN_RECV for an accepted one): nothing
+ * consumed yet, so its first read counts whole; and a socket reconnected
+ * after connect(AF_UNSPEC) starts a new flow, with its new addresses.
  *
  * Passive opens are born in softirq, which can interrupt this program in
  * process context (an active open), so it has a twin like the destroy hook.
  */
 static __always_inline int tcptop_state_common(struct sock *sk, int newstate)
 {
+	struct tcptop_rx_cursor *c;
 	struct tcptop_flow *f;
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
 	if (newstate == TCP_SYN_SENT || newstate == TCP_SYN_RECV) {
-		if (rx_by_seq)
-			bpf_sk_storage_get(&rx_cursor, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
+		if (f) {
+			tcptop_flow_end(f);
+			bpf_sk_storage_delete(&flows_sk, sk);
+		}
+		if (rx_by_seq) {
+			c = bpf_sk_storage_get(&rx_cursor, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+			if (c)
+				c->rx_seen = 0;
+		}
+		return 0;
+	}
+	if (newstate == TCP_CLOSE) {
+		/* Pairs with the locked add in tcptop_flow_sk_create. */
+		__sync_fetch_and_add(&flows_closed, 0);
+		f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
+		if (f)
+			tcptop_flow_end(f);
 		return 0;
 	}
 	if (newstate != TCP_FIN_WAIT1 && newstate != TCP_LAST_ACK)
 		return 0;
 	f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
 	if (f)
-		tcptop_hand_over(f, false);
+		tcptop_hand_over(f, TCPTOP_HAND_OVER_EARLY);
 	return 0;
 }
 
@@ -714,8 +1059,11 @@ static __always_inline int tcptop_count_return(__s64 ret, bool rx)
 	struct tcptop_stash *s = bpf_map_lookup_elem(&stash, &tid);
 	struct tcptop_flow *f;
 	struct sock *sk;
+	__u64 key;
 	__u32 flags;
 	__u16 family;
+	int why = TCPTOP_DROP_MAP_FULL;
+	bool created = false;
 
 	if (!s)
 		return 0;
@@ -729,12 +1077,24 @@ static __always_inline int tcptop_count_return(__s64 ret, bool rx)
 		return 0;
 	if (!tcptop_family_wanted(sk, family) || !tcptop_task_wanted(tgid))
 		return 0;
-	f = tcptop_flow_hash(sk);
+	key = (__u64)sk;
+	f = bpf_map_lookup_elem(&flows_hash, &key);
 	if (!f) {
-		tcptop_drop(TCPTOP_DROP_MAP_FULL, ret);
+		if (tcptop_sk_unhashed(sk)) {
+			tcptop_emit_after_close(NULL, sk, tgid, ret, rx);
+			return 0;
+		}
+		f = tcptop_flow_hash_create(sk, tgid, &why, &created);
+		if (f && created)
+			tcptop_flow_settle(f, sk);
+	}
+	if (!f) {
+		tcptop_drop(why, ret);
+		if (why == TCPTOP_DROP_USER_SHARE)
+			tcptop_note_refused(BPF_CORE_READ(sk, sk_uid.val), ret);
 		return 0;
 	}
-	tcptop_add(f, tgid, ret, rx);
+	tcptop_add(f, sk, tgid, ret, rx);
 	return 0;
 }
 
@@ -801,14 +1161,16 @@ int BPF_KRETPROBE(tcptop_krp_splice_read, long ret)
  * be destroyed in a softirq that interrupted this very program destroying
  * another one (process context, backlog processing).  A skipped destroy would
  * lose the socket's last bytes silently.  With two programs, the nested call
- * skips the busy one and the other runs; tcptop_flow_close runs once.
+ * skips the busy one and the other runs; tcptop_flow_end ends the flow once.
+ * By now the flow has normally ended at TCP_CLOSE; this passes on what a
+ * racing event added since.
  */
 static __always_inline int tcptop_destroy_sk_common(struct sock *sk)
 {
 	struct tcptop_flow *f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
 
 	if (f)
-		tcptop_flow_close(f);
+		tcptop_flow_end(f);
 	return 0;
 }
 
@@ -839,23 +1201,32 @@ static __always_inline int tcptop_destroy_hash_common(__u64 key)
 
 	if (!f)
 		return 0;
-	tcptop_flow_close(f);
+	tcptop_flow_end(f);
 	bpf_map_delete_elem(&flows_hash, &key);
 	return 0;
 }
 
-/* kprobe mode's twin of tcptop_tp_state: the early hand-over at close. */
+/* kprobe mode's tcptop_state_common, on the hash keyed by the socket's address. */
 static __always_inline int tcptop_state_hash_common(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u64 key = ctx->args[0];
 	int newstate = ctx->args[2];
 	struct tcptop_flow *f;
 
-	if (newstate != TCP_FIN_WAIT1 && newstate != TCP_LAST_ACK)
+	if (newstate == TCP_CLOSE)
+		/* Pairs with the locked add in tcptop_flow_hash_create. */
+		__sync_fetch_and_add(&flows_closed, 0);
+	else if (newstate == TCP_SYN_SENT || newstate == TCP_SYN_RECV)
+		return tcptop_destroy_hash_common(key);
+	else if (newstate != TCP_FIN_WAIT1 && newstate != TCP_LAST_ACK)
 		return 0;
 	f = bpf_map_lookup_elem(&flows_hash, &key);
-	if (f)
-		tcptop_hand_over(f, false);
+	if (!f)
+		return 0;
+	if (newstate == TCP_CLOSE)
+		tcptop_flow_end(f);
+	else
+		tcptop_hand_over(f, TCPTOP_HAND_OVER_EARLY);
 	return 0;
 }
 
@@ -913,10 +1284,11 @@ int tcptop_seed_rx(struct bpf_iter__tcp *ctx)
 /*
  * A slot is taken before any counter is, so a full buffer loses nothing: the
  * socket keeps its bytes and the drain runs another pass.  The counters are
- * then taken with an exchange, so a concurrent event or the destroy hook can
- * neither lose nor double a byte.
+ * then taken with an exchange, so a concurrent event or the close hooks can
+ * neither lose nor double a byte.  Returns false when the flow keeps bytes
+ * for a later pass.
  */
-static __always_inline void tcptop_emit_live(struct tcptop_flow *f)
+static __always_inline bool tcptop_emit_live(struct tcptop_flow *f)
 {
 	struct tcptop_flow *rec;
 	__u32 idx, n = f->nslots;
@@ -933,26 +1305,43 @@ static __always_inline void tcptop_emit_live(struct tcptop_flow *f)
 		if (i < n && (f->slot[i].tx || f->slot[i].rx))
 			break;
 	if (i == TCPTOP_SLOTS)
-		return;		/* idle since the last drain: costs no write */
+		return true;	/* idle since the last drain: costs no write */
 	/* Only the drain's read() runs this program, one element at a time: no lock prefix. */
 	idx = drain_count++;
 	rec = bpf_map_lookup_elem(&drain_buf, &idx);
 	if (!rec) {
 		__sync_fetch_and_add(&drain_deferred, 1);
-		return;
+		return false;
 	}
-	/* Identity, cursor and first slot: two cache lines, not four. */
-	__builtin_memcpy(rec, f, __builtin_offsetof(struct tcptop_flow, slot[1]));
+	__builtin_memcpy(rec, f, __builtin_offsetof(struct tcptop_flow, slot));
 	rec->flags = 0;
 	rec->nslots = n;
-#pragma unroll
-	for (i = 1; i < TCPTOP_SLOTS; i++) {
-		if (i < n) {
-			rec->slot[i].tgid = f->slot[i].tgid;
-			__builtin_memcpy(rec->slot[i].comm, f->slot[i].comm, TCPTOP_COMM_LEN);
-		}
-	}
 	tcptop_take_counters(rec, f, n);
+	return true;
+}
+
+/*
+ * Slots of processes that exited, once their bytes are taken, become free
+ * for other processes: a socket inherited by short-lived children would
+ * otherwise keep their slots for its whole life, and its owner's bytes
+ * would be dropped.  User space lists the exited processes in dead_tgids.
+ */
+static __always_inline void tcptop_free_dead_slots(struct tcptop_flow *f)
+{
+	__u32 n = f->nslots;
+	int i;
+
+	if (!dead_count || n > TCPTOP_SLOTS)
+		return;
+#pragma unroll
+	for (i = 0; i < TCPTOP_SLOTS; i++) {
+		__u32 tgid = f->slot[i].tgid;
+
+		if (i >= n || !tcptop_is_process(tgid) || f->slot[i].tx || f->slot[i].rx)
+			continue;
+		if (bpf_map_lookup_elem(&dead_tgids, &tgid))
+			__sync_val_compare_and_swap(&f->slot[i].tgid, tgid, TCPTOP_SLOT_FREED);
+	}
 }
 
 /* One reader at a time (the drain's read()), so plain updates of the counters. */
@@ -972,15 +1361,23 @@ static __always_inline void tcptop_note_visit(struct tcptop_flow *f)
 		*slot = f->id;
 }
 
+/* Ended flows hand over their own bytes (see tcptop_flow_end). */
+static __always_inline void tcptop_drain_flow(struct tcptop_flow *f)
+{
+	if (f->closing)
+		return;
+	tcptop_note_visit(f);
+	if (tcptop_emit_live(f))
+		tcptop_free_dead_slots(f);
+}
+
 SEC("iter/bpf_sk_storage_map")
 int tcptop_drain_sk(struct bpf_iter__bpf_sk_storage_map *ctx)
 {
 	struct tcptop_flow *f = ctx->value;
 
-	if (ctx->sk && f) {
-		tcptop_note_visit(f);
-		tcptop_emit_live(f);
-	}
+	if (ctx->sk && f)
+		tcptop_drain_flow(f);
 	return 0;
 }
 
@@ -996,9 +1393,48 @@ int tcptop_drain_hash(struct bpf_iter__bpf_map_elem *ctx)
 {
 	struct tcptop_flow *f = ctx->value;
 
-	if (ctx->key && f) {
-		tcptop_note_visit(f);
-		tcptop_emit_live(f);
-	}
+	if (ctx->key && f)
+		tcptop_drain_flow(f);
+	return 0;
+}
+
+/*
+ * The same drain over the sockets of one network namespace, for kernels that
+ * refuse map-element iterators (seen on a 6.18 host in lockdown integrity
+ * mode) but allow the tcp iterator.  Every live flow is on a socket in the
+ * connection tables (flows end at TCP_CLOSE), which is what this walks; user
+ * space runs it once per namespace with live flows.
+ */
+SEC("iter/tcp")
+int tcptop_drain_tcp_sk(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp;
+	struct tcptop_flow *f;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp)
+		return 0;
+	f = bpf_sk_storage_get(&flows_sk, tp, 0, 0);
+	if (f)
+		tcptop_drain_flow(f);
+	return 0;
+}
+
+SEC("iter/tcp")
+int tcptop_drain_tcp_hash(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcptop_flow *f;
+	__u64 key;
+
+	if (!skc || !bpf_skc_to_tcp_sock(skc))
+		return 0;
+	key = (__u64)skc;
+	f = bpf_map_lookup_elem(&flows_hash, &key);
+	if (f)
+		tcptop_drain_flow(f);
 	return 0;
 }

@@ -21,17 +21,28 @@
 /* Events and bytes that could not be attributed. */
 enum tcptop_drop_reason {
 	TCPTOP_DROP_MAP_FULL = 0,	/* more live sockets than max_flows */
-	TCPTOP_DROP_SLOTS_FULL,		/* more than TCPTOP_SLOTS processes on one socket */
+	TCPTOP_DROP_SLOTS_FULL,		/* more than TCPTOP_SLOTS live processes on one socket */
 	TCPTOP_DROP_CLOSED_BUF_FULL,	/* closed-socket ring and its spill map both full */
 	TCPTOP_DROP_STASH_FULL,		/* kprobe mode: too many calls in flight */
+	TCPTOP_DROP_SOFTIRQ,		/* read in softirq from a socket no process used yet */
+	TCPTOP_DROP_USER_SHARE,		/* a non-root user's sockets beyond its share of max_flows */
 	TCPTOP_DROP_NR,
 };
 
+/* A slot whose process exited: its bytes were drained, and another process may take it. */
+#define TCPTOP_SLOT_FREED 0xffffffffu
+
 struct tcptop_slot {
-	__u32 tgid;		/* 0: free */
-	__u32 _pad;
+	__u32 tgid;		/* 0: never used; TCPTOP_SLOT_FREED: free again */
+	/*
+	 * Slot 0 only: non-zero once the flow is closing, so that the event
+	 * fast path, which compares tgid and this word as one 64-bit value,
+	 * falls to the slow path without reading another cache line.
+	 */
+	__u32 closing;
 	__u64 tx;		/* bytes, reset by every drain */
 	__u64 rx;
+	__u64 cgroup;		/* cgroup v2 id of the process when it took the slot */
 	char comm[TCPTOP_COMM_LEN];
 };
 
@@ -66,7 +77,25 @@ struct tcptop_flow {
 	 */
 	__u32 nslots;
 	__u64 rx_seen;		/* tracepoint mode: bytes consumed so far (see bpf) */
+	__u32 netns;		/* inode number of the socket's network namespace */
+	__u32 uid;		/* the socket's owner (sk_uid) */
 	struct tcptop_slot slot[TCPTOP_SLOTS];
+};
+
+/*
+ * Network namespaces other than ours that hold live flows (foreign_netns map):
+ * the socket-iterator drain must walk each of them.
+ */
+struct tcptop_netns_live {
+	__s64 flows;		/* live flows in the namespace */
+	__u32 tgid;		/* a process seen there, to find the namespace by */
+	__u32 _pad;
+};
+
+/* Sockets refused for a user's share (user_refused map), for the drop report. */
+struct tcptop_user_refused {
+	__u64 events;
+	__u64 bytes;
 };
 
 #endif

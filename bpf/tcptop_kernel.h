@@ -35,6 +35,7 @@ typedef unsigned long size_t;
 #define TCP_SYN_SENT	2
 #define TCP_SYN_RECV	3
 #define TCP_FIN_WAIT1	4
+#define TCP_CLOSE	7
 #define TCP_LAST_ACK	9
 #define TCP_LISTEN	10
 
@@ -47,7 +48,35 @@ struct in6_addr {
 	} in6_u;
 } __pai;
 
+struct ns_common {
+	unsigned int inum;
+} __pai;
+
+struct net {
+	struct ns_common ns;
+} __pai;
+
+typedef struct {
+	struct net *net;
+} __pai possible_net_t;
+
+typedef struct {
+	__u32 val;
+} __pai kuid_t;
+
+/* owned: a process holds the socket lock (lock_sock), as opposed to a softirq. */
+typedef struct {
+	int owned;
+} __pai socket_lock_t;
+
+struct hlist_nulls_node {
+	struct hlist_nulls_node *next, **pprev;
+} __pai;
+
 struct sock_common {
+	union {
+		struct hlist_nulls_node skc_nulls_node;
+	};
 	union {
 		struct {
 			__be32 skc_daddr;
@@ -65,11 +94,14 @@ struct sock_common {
 	unsigned long skc_flags;
 	struct in6_addr skc_v6_daddr;
 	struct in6_addr skc_v6_rcv_saddr;
+	possible_net_t skc_net;
 } __pai;
 
 struct sock {
 	struct sock_common __sk_common;
+	socket_lock_t sk_lock;
 	__u16 sk_protocol;
+	kuid_t sk_uid;
 } __pai;
 
 struct tcp_sock {

@@ -133,6 +133,9 @@ static void tcptop_entry_init(struct tcptop_flow_entry *e, const struct tcptop_f
 	memset(e, 0, sizeof(*e));
 	e->id = rec->id;
 	e->tgid = s->tgid;
+	e->uid = rec->uid;
+	e->netns = rec->netns;
+	e->cgroup = s->cgroup;
 	e->lport = rec->lport;
 	e->rport = rec->rport;
 	if (rec->family == AF_INET6 && tcptop_is_v4mapped(rec->laddr) &&
@@ -210,17 +213,25 @@ static struct tcptop_flow_entry *tcptop_table_find(struct tcptop_table *t, uint6
 	return t->index[slot] ? &t->entries[t->index[slot] - 1] : NULL;
 }
 
+static bool tcptop_slot_is_process(const struct tcptop_slot *s)
+{
+	return s->tgid && s->tgid != TCPTOP_SLOT_FREED;
+}
+
 int tcptop_table_add_record(struct tcptop_table *t, const struct tcptop_flow *rec)
 {
 	bool closed = rec->flags & TCPTOP_FLOW_CLOSED;
 	/* A drain record fills in only the slots in use; the rest is stale. */
 	int i, n = rec->nslots && rec->nslots < TCPTOP_SLOTS ? (int)rec->nslots : TCPTOP_SLOTS;
+	int processes = 0;
 
+	for (i = 0; i < n; i++)
+		processes += tcptop_slot_is_process(&rec->slot[i]);
 	for (i = 0; i < n; i++) {
 		const struct tcptop_slot *s = &rec->slot[i];
 		struct tcptop_flow_entry *e;
 
-		if (!s->tgid)
+		if (!tcptop_slot_is_process(s))
 			continue;
 		if (!s->tx && !s->rx) {
 			/* A process that sent nothing lately still had its entry: close it too. */
@@ -239,11 +250,14 @@ int tcptop_table_add_record(struct tcptop_table *t, const struct tcptop_flow *re
 			memcpy(e->comm, s->comm, sizeof(e->comm));
 			e->comm[sizeof(e->comm) - 1] = '\0';
 		}
+		if (s->cgroup)
+			e->cgroup = s->cgroup;
 		e->rx_delta += s->rx;
 		e->tx_delta += s->tx;
 		e->rx_total += s->rx;
 		e->tx_total += s->tx;
 		e->closed = e->closed || closed;
+		e->shared = e->shared || processes > 1;
 	}
 	return 0;
 }

@@ -16,7 +16,12 @@
 
 #define TCPTOP_COMM_MAX 16
 #define TCPTOP_DEFAULT_MAX_FLOWS 16384
-#define TCPTOP_MAX_FLOWS_LIMIT (1u << 24)
+/*
+ * The kernel ends one iterator read() after a million objects, and a drain
+ * that needs a second read() may skip or repeat sockets (it loses no byte,
+ * but cannot tell which flows vanished); keep every live flow within one.
+ */
+#define TCPTOP_MAX_FLOWS_LIMIT 1000000u
 
 enum tcptop_probe {
 	TCPTOP_PROBE_AUTO = 0,
@@ -29,6 +34,25 @@ enum tcptop_probe {
 const char *tcptop_probe_name(enum tcptop_probe probe);
 /* Returns 0, or -EINVAL when s names no mode. */
 int tcptop_probe_parse(const char *s, enum tcptop_probe *out);
+
+/*
+ * How a drain reaches the kernel's counters.  A map iterator walks the flow
+ * map itself; some kernels (lockdown in integrity mode) refuse to load
+ * map-element iterators, and then the tcp iterator walks the sockets of each
+ * network namespace instead.  auto tries the map iterator first.  The
+ * environment variable TCPTOP_DRAIN (auto, map, socket) overrides auto, so a
+ * test suite can run both paths on any host.
+ */
+enum tcptop_drain_method {
+	TCPTOP_DRAIN_AUTO = 0,
+	TCPTOP_DRAIN_MAP,
+	TCPTOP_DRAIN_SOCKET,
+};
+
+/* "auto", "map", "socket"; NULL for an unknown value. */
+const char *tcptop_drain_method_name(enum tcptop_drain_method m);
+/* Returns 0, or -EINVAL when s names no method. */
+int tcptop_drain_method_parse(const char *s, enum tcptop_drain_method *out);
 
 enum tcptop_log_level {
 	TCPTOP_LOG_ERROR = 0,
@@ -46,16 +70,25 @@ struct tcptop_opts {
 	const char *cgroup_path;	/* count only tasks in this cgroup v2 subtree */
 	uint32_t max_flows;		/* sockets tracked at once; 0: default */
 	uint32_t closed_ring_bytes;	/* room for sockets closing between drains; 0: default */
+	enum tcptop_drain_method drain;
 	tcptop_log_fn log;
 	void *log_ctx;
 };
 
-/* Why events or bytes could not be attributed; the first four in the order of bpf/tcptop.h. */
+/*
+ * Why events or bytes could not be attributed.  All but the last are counted
+ * by the kernel programs, in the order of bpf/tcptop.h's TCPTOP_DROP_*
+ * (tracer.c asserts it).
+ */
 enum tcptop_drop_kind {
 	TCPTOP_DROPPED_MAP_FULL = 0,
 	TCPTOP_DROPPED_SLOTS_FULL,
 	TCPTOP_DROPPED_CLOSED_RING_FULL,
 	TCPTOP_DROPPED_STASH_FULL,
+	/* Read in softirq from a socket that no process had used yet: nobody to charge. */
+	TCPTOP_DROPPED_SOFTIRQ,
+	/* A non-root user's sockets beyond its share of the places (see refused_uids). */
+	TCPTOP_DROPPED_USER_SHARE,
 	/*
 	 * Events the kernel did not run our programs for: its recursion guard
 	 * skips a program re-entered on the same CPU.  Bytes are unknown (0).
@@ -65,6 +98,14 @@ enum tcptop_drop_kind {
 };
 
 const char *tcptop_drop_kind_name(enum tcptop_drop_kind kind);
+
+/* Users whose sockets were refused a place this drain, busiest first. */
+#define TCPTOP_REFUSED_UIDS 4
+struct tcptop_refused_uid {
+	uint32_t uid;
+	uint64_t events;
+	uint64_t bytes;
+};
 
 struct tcptop_drain_stats {
 	uint64_t records;		/* socket records read this drain */
@@ -77,9 +118,18 @@ struct tcptop_drain_stats {
 	uint64_t dropped_bytes;
 	uint64_t dropped_events_by_kind[TCPTOP_DROPPED_KINDS];
 	uint64_t dropped_bytes_by_kind[TCPTOP_DROPPED_KINDS];
+	struct tcptop_refused_uid refused_uids[TCPTOP_REFUSED_UIDS];	/* uid 0 ends the list */
 	uint64_t drain_ns;
 	uint64_t kernel_ns;		/* of which in the kernel's iterator passes */
-	uint32_t passes;		/* iterator passes (more than 1 only if the ring filled) */
+	uint32_t passes;		/* iterator passes (more than 1 only if the buffer filled) */
+	uint32_t netns_walked;		/* socket drain: namespaces walked this drain */
+	/*
+	 * Socket drain: namespaces with live flows that could not be entered
+	 * (no CAP_SYS_ADMIN, or no process left to find them by); their flows
+	 * are reported when they end, not while they live.
+	 */
+	uint32_t netns_unreachable;
+	uint32_t exited_slots;		/* slots of exited processes freed for others */
 };
 
 /* ---- flow table --------------------------------------------------------- */
@@ -91,6 +141,9 @@ struct tcptop_drain_stats {
 struct tcptop_flow_entry {
 	uint64_t id;
 	uint32_t tgid;
+	uint32_t uid;			/* the socket's owner */
+	uint32_t netns;			/* inode number of the socket's network namespace */
+	uint64_t cgroup;		/* cgroup v2 id of the process when it first used the socket */
 	char comm[TCPTOP_COMM_MAX];
 	int family;			/* AF_INET for IPv4-mapped IPv6 sockets too */
 	uint16_t lport;
@@ -101,7 +154,8 @@ struct tcptop_flow_entry {
 	uint64_t tx_total;
 	uint64_t rx_delta;		/* in the last drain */
 	uint64_t tx_delta;
-	bool closed;			/* socket is gone; evicted at the next drain */
+	bool closed;			/* flow ended (or its process exited); evicted at the next drain */
+	bool shared;			/* the socket has other processes too */
 };
 
 struct tcptop_table;
@@ -131,6 +185,8 @@ struct tcptop_tracer;
  */
 int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **out);
 enum tcptop_probe tcptop_tracer_probe(const struct tcptop_tracer *tr);
+/* TCPTOP_DRAIN_MAP or TCPTOP_DRAIN_SOCKET: what the tracer drains with. */
+enum tcptop_drain_method tcptop_tracer_drain_method(const struct tcptop_tracer *tr);
 /* Move every byte counted since the previous drain into t, exactly once. */
 int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
 			struct tcptop_drain_stats *stats);

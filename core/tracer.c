@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tracer lifecycle: check prerequisites, pick an attach mode, set the
- * read-only filters, load, attach, and tear down.
+ * Tracer lifecycle: check prerequisites, pick an attach mode and a drain
+ * method, set the read-only filters, load, attach, and tear down.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,61 +28,6 @@
 /* Records per drain pass; beyond this a drain takes more passes, and loses nothing. */
 #define TCPTOP_MAX_DRAIN_RECORDS (256u << 10)
 #define TCPTOP_WHY_LEN 256
-
-static const char *const tcptop_probe_names[] = {
-	[TCPTOP_PROBE_AUTO] = "auto",
-	[TCPTOP_PROBE_TRACEPOINT] = "tracepoint",
-	[TCPTOP_PROBE_FENTRY] = "fentry",
-	[TCPTOP_PROBE_KPROBE] = "kprobe",
-};
-
-const char *tcptop_probe_name(enum tcptop_probe probe)
-{
-	if ((unsigned)probe >= sizeof(tcptop_probe_names) / sizeof(tcptop_probe_names[0]))
-		return NULL;
-	return tcptop_probe_names[probe];
-}
-
-int tcptop_probe_parse(const char *s, enum tcptop_probe *out)
-{
-	size_t i;
-
-	for (i = 0; s && i < sizeof(tcptop_probe_names) / sizeof(tcptop_probe_names[0]); i++) {
-		if (strcmp(s, tcptop_probe_names[i]) == 0) {
-			*out = (enum tcptop_probe)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-const char *tcptop_drop_kind_name(enum tcptop_drop_kind kind)
-{
-	static const char *const names[] = {
-		[TCPTOP_DROPPED_MAP_FULL] = "map_full",
-		[TCPTOP_DROPPED_SLOTS_FULL] = "processes_per_socket",
-		[TCPTOP_DROPPED_CLOSED_RING_FULL] = "closed_ring_full",
-		[TCPTOP_DROPPED_STASH_FULL] = "calls_in_flight",
-		[TCPTOP_DROPPED_SKIPPED_BY_KERNEL] = "skipped_by_kernel",
-	};
-
-	if ((unsigned)kind >= TCPTOP_DROPPED_KINDS)
-		return NULL;
-	return names[kind];
-}
-
-void tcptop_log(const struct tcptop_tracer *tr, enum tcptop_log_level level, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (!tr->log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	tr->log(level, msg, tr->log_ctx);
-}
 
 /*
  * libbpf reports through one process-wide hook; route it to whichever tracer
@@ -158,20 +103,26 @@ static bool tcptop_recvmsg_has_nonblock(const struct btf *btf)
 	return proto && btf_vlen(proto) == 6;
 }
 
-/* Which programs a mode needs; the rest are switched off before load. */
+/* ---- the plan: which programs a mode needs ---------------------------------- */
+
 struct tcptop_mode_plan {
 	struct bpf_program *progs[TCPTOP_MAX_LINKS];
 	bool twin[TCPTOP_MAX_LINKS];
 	int nprogs;
-	struct bpf_program *iter;
+	bool overflow;			/* a program did not fit: a bug, refuse to run */
+	struct bpf_program *map_iter;	/* drains the flow map */
+	struct bpf_program *socket_iter;	/* drains the sockets of one namespace */
 	struct bpf_program *seed;	/* run once after attach; NULL: none */
 	struct bpf_map *flows;
 };
 
 static void tcptop_plan_add(struct tcptop_mode_plan *p, struct bpf_program *prog)
 {
-	if (p->nprogs < TCPTOP_MAX_LINKS)
-		p->progs[p->nprogs++] = prog;
+	if (p->nprogs >= TCPTOP_MAX_LINKS) {
+		p->overflow = true;
+		return;
+	}
+	p->progs[p->nprogs++] = prog;
 }
 
 /*
@@ -181,8 +132,10 @@ static void tcptop_plan_add(struct tcptop_mode_plan *p, struct bpf_program *prog
 static void tcptop_plan_add_twins(struct tcptop_mode_plan *p, struct bpf_program *a,
 				  struct bpf_program *b)
 {
-	if (p->nprogs + 2 > TCPTOP_MAX_LINKS)
+	if (p->nprogs + 2 > TCPTOP_MAX_LINKS) {
+		p->overflow = true;
 		return;
+	}
 	p->twin[p->nprogs] = p->twin[p->nprogs + 1] = true;
 	tcptop_plan_add(p, a);
 	tcptop_plan_add(p, b);
@@ -214,9 +167,10 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 		p->seed = skel->progs.tcptop_seed_rx;
 		tcptop_plan_add_twins(p, skel->progs.tcptop_destroy_sk,
 				      skel->progs.tcptop_destroy_sk_twin);
-		p->iter = skel->progs.tcptop_drain_sk;
+		p->map_iter = skel->progs.tcptop_drain_sk;
+		p->socket_iter = skel->progs.tcptop_drain_tcp_sk;
 		p->flows = skel->maps.flows_sk;
-		return 0;
+		break;
 	case TCPTOP_PROBE_FENTRY:
 		if (!tcptop_btf_has(btf, "tcp_sendmsg", BTF_KIND_FUNC) ||
 		    !tcptop_btf_has(btf, "tcp_recvmsg", BTF_KIND_FUNC)) {
@@ -234,9 +188,10 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 				      skel->progs.tcptop_tp_state_twin);
 		tcptop_plan_add_twins(p, skel->progs.tcptop_destroy_sk,
 				      skel->progs.tcptop_destroy_sk_twin);
-		p->iter = skel->progs.tcptop_drain_sk;
+		p->map_iter = skel->progs.tcptop_drain_sk;
+		p->socket_iter = skel->progs.tcptop_drain_tcp_sk;
 		p->flows = skel->maps.flows_sk;
-		return 0;
+		break;
 	case TCPTOP_PROBE_KPROBE:
 		if (access("/sys/bus/event_source/devices/kprobe", F_OK) != 0) {
 			snprintf(why, whylen, "the kernel has no kprobe support (CONFIG_KPROBES is not set)");
@@ -259,14 +214,82 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 				      skel->progs.tcptop_state_hash_twin);
 		tcptop_plan_add_twins(p, skel->progs.tcptop_destroy_hash,
 				      skel->progs.tcptop_destroy_hash_twin);
-		p->iter = skel->progs.tcptop_drain_hash;
+		p->map_iter = skel->progs.tcptop_drain_hash;
+		p->socket_iter = skel->progs.tcptop_drain_tcp_hash;
 		p->flows = skel->maps.flows_hash;
-		return 0;
+		break;
 	default:
 		snprintf(why, whylen, "unknown attach mode");
 		return -EINVAL;
 	}
+	if (p->overflow) {
+		snprintf(why, whylen, "internal error: the %s plan needs more than %d programs",
+			 tcptop_probe_name(probe), TCPTOP_MAX_LINKS);
+		return -E2BIG;
+	}
+	return 0;
 }
+
+/* ---- drain method ------------------------------------------------------------ */
+
+/*
+ * Can this kernel load a map-element iterator?  Some refuse them (seen: 6.18
+ * with lockdown in integrity mode, EPERM before the verifier runs) while they
+ * load every other program we use.  A two-instruction iterator answers in
+ * well under a millisecond, where a failed load of the whole object would
+ * take tens.
+ */
+static int tcptop_probe_map_iter(const struct btf *btf, enum tcptop_probe probe)
+{
+	static const struct bpf_insn prog[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },	/* r0 = 0 */
+		{ .code = 0x95 },				/* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_ITER);
+	const char *target = probe == TCPTOP_PROBE_KPROBE ? "bpf_iter_bpf_map_elem"
+							  : "bpf_iter_bpf_sk_storage_map";
+	int id = btf__find_by_name_kind(btf, target, BTF_KIND_FUNC);
+	int fd;
+
+	if (id <= 0)
+		return -EOPNOTSUPP;
+	opts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "tcptop_probe", "GPL", prog, 2, &opts);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/* TCPTOP_DRAIN in the environment overrides auto, so tests can run both paths anywhere. */
+static int tcptop_choose_drain(struct tcptop_tracer *tr, const struct tcptop_opts *opts,
+			       enum tcptop_probe probe, const struct btf *btf,
+			       enum tcptop_drain_method *out)
+{
+	enum tcptop_drain_method m = opts->drain;
+	const char *env = getenv("TCPTOP_DRAIN");
+	int err;
+
+	if (m == TCPTOP_DRAIN_AUTO && env && *env &&
+	    tcptop_drain_method_parse(env, &m) < 0) {
+		tcptop_log(tr, TCPTOP_LOG_ERROR,
+			   "TCPTOP_DRAIN=%s: expected auto, map or socket", env);
+		return -EINVAL;
+	}
+	if (m != TCPTOP_DRAIN_AUTO) {
+		*out = m;
+		return 0;
+	}
+	err = tcptop_probe_map_iter(btf, probe);
+	*out = err ? TCPTOP_DRAIN_SOCKET : TCPTOP_DRAIN_MAP;
+	if (err)
+		tcptop_log(tr, TCPTOP_LOG_INFO,
+			   "this kernel refuses map-element iterators (%s): draining with the tcp iterator, one pass per network namespace",
+			   strerror(-err));
+	return 0;
+}
+
+/* ---- one attach mode, step by step ------------------------------------------- */
 
 /* Ring sizes are powers of two of at least a page. */
 static uint32_t tcptop_ring_size(uint64_t want, uint32_t max)
@@ -334,18 +357,160 @@ static int tcptop_check_layout(struct tcptop_bpf *skel, char *why, size_t whylen
 	return -EPROTO;
 }
 
+/* Step 1: read-only globals, which programs and maps to create, and their sizes. */
+static void tcptop_configure(struct tcptop_tracer *tr, const struct tcptop_opts *opts,
+			     enum tcptop_probe probe, const struct tcptop_mode_plan *plan)
+{
+	struct tcptop_bpf *skel = tr->skel;
+	uint32_t max_flows = opts->max_flows ? opts->max_flows : TCPTOP_DEFAULT_MAX_FLOWS;
+	bool kprobe = probe == TCPTOP_PROBE_KPROBE;
+	bool by_socket = tr->drain_method == TCPTOP_DRAIN_SOCKET;
+	struct bpf_program *prog;
+	int i;
+
+	skel->rodata->targ_tgid = opts->pid;
+	skel->rodata->targ_family = (uint16_t)opts->family;
+	skel->rodata->filter_cgroup = tr->cgroup_fd >= 0;
+	skel->rodata->max_flows = max_flows;
+	skel->rodata->rx_by_seq = probe == TCPTOP_PROBE_TRACEPOINT;
+	skel->rodata->self_netns = tr->netns.self_inum;
+	/* Non-root users together keep 1/8 of the places free for root; one user gets 1/4. */
+	skel->rodata->nonroot_max_flows = max_flows - max_flows / 8;
+	skel->rodata->user_max_flows = max_flows / 4 ? max_flows / 4 : 1;
+
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	for (i = 0; i < plan->nprogs; i++)
+		bpf_program__set_autoload(plan->progs[i], true);
+	bpf_program__set_autoload(by_socket ? plan->socket_iter : plan->map_iter, true);
+	if (plan->seed)
+		bpf_program__set_autoload(plan->seed, true);
+
+	bpf_map__set_autocreate(skel->maps.flows_hash, kprobe);
+	bpf_map__set_autocreate(skel->maps.stash, kprobe);
+	bpf_map__set_autocreate(skel->maps.flows_sk, !kprobe);
+	bpf_map__set_autocreate(skel->maps.rx_cursor, !kprobe);
+	bpf_map__set_max_entries(skel->maps.flows_hash, max_flows);
+	bpf_map__set_max_entries(skel->maps.closed_flows,
+				 tcptop_ring_size(opts->closed_ring_bytes ? opts->closed_ring_bytes
+									  : TCPTOP_DEFAULT_CLOSED_RING,
+						  TCPTOP_MAX_CLOSED_RING));
+	/* One record per tracked socket, so one pass drains everything. */
+	tr->drain_cap = max_flows < TCPTOP_MAX_DRAIN_RECORDS ? max_flows : TCPTOP_MAX_DRAIN_RECORDS;
+	bpf_map__set_max_entries(skel->maps.drain_buf, tr->drain_cap);
+	bpf_map__set_max_entries(skel->maps.alive_ids, tr->drain_cap);
+}
+
+/* Step 2: load, and give the cgroup filter its cgroup. */
+static int tcptop_load(struct tcptop_tracer *tr, enum tcptop_probe probe, char *why,
+		       size_t whylen)
+{
+	int err, zero = 0;
+
+	err = tcptop_bpf__load(tr->skel);
+	if (err) {
+		tcptop_describe_failure("loading the programs", err, probe, why, whylen);
+		return err;
+	}
+	if (tr->cgroup_fd >= 0 &&
+	    bpf_map_update_elem(bpf_map__fd(tr->skel->maps.cgroup_filter), &zero, &tr->cgroup_fd,
+				BPF_ANY)) {
+		err = -errno;
+		snprintf(why, whylen, "setting the cgroup filter failed: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* Step 3: the drain path, before any counting starts, so no byte is counted without a way out. */
+static int tcptop_open_drain(struct tcptop_tracer *tr, enum tcptop_probe probe,
+			     const struct tcptop_mode_plan *plan, char *why, size_t whylen)
+{
+	union bpf_iter_link_info linfo;
+	LIBBPF_OPTS(bpf_iter_attach_opts, iter_opts);
+	int err;
+
+	if (tr->drain_method == TCPTOP_DRAIN_SOCKET) {
+		tr->iter_link = bpf_program__attach_iter(plan->socket_iter, NULL);
+	} else {
+		memset(&linfo, 0, sizeof(linfo));
+		linfo.map.map_fd = bpf_map__fd(plan->flows);
+		iter_opts.link_info = &linfo;
+		iter_opts.link_info_len = sizeof(linfo);
+		tr->iter_link = bpf_program__attach_iter(plan->map_iter, &iter_opts);
+	}
+	if (!tr->iter_link) {
+		err = -errno;
+		tcptop_describe_failure("creating the drain iterator", err, probe, why, whylen);
+		return err;
+	}
+	tr->closed_ring = ring_buffer__new(bpf_map__fd(tr->skel->maps.closed_flows),
+					   tcptop_closed_on_record, tr, NULL);
+	if (!tr->closed_ring) {
+		err = -errno;
+		snprintf(why, whylen, "opening the closed-socket ring failed: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* Step 4: the arrays the drain pass writes into, mapped so reading them costs no system call. */
+static int tcptop_map_buffers(struct tcptop_tracer *tr, char *why, size_t whylen)
+{
+	int err;
+
+	tr->drain_buf = mmap(NULL, (size_t)tr->drain_cap * sizeof(struct tcptop_flow),
+			     PROT_READ | PROT_WRITE, MAP_SHARED,
+			     bpf_map__fd(tr->skel->maps.drain_buf), 0);
+	if (tr->drain_buf == MAP_FAILED) {
+		err = -errno;
+		tr->drain_buf = NULL;
+		snprintf(why, whylen, "mapping the drain buffer failed: %s", strerror(-err));
+		return err;
+	}
+	tr->alive_ids = mmap(NULL, (size_t)tr->drain_cap * sizeof(uint64_t), PROT_READ,
+			     MAP_SHARED, bpf_map__fd(tr->skel->maps.alive_ids), 0);
+	if (tr->alive_ids == MAP_FAILED) {
+		err = -errno;
+		tr->alive_ids = NULL;
+		snprintf(why, whylen, "mapping the sweep buffer failed: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* Step 5: attach the counting and closing programs; counting starts here. */
+static int tcptop_attach(struct tcptop_tracer *tr, enum tcptop_probe probe,
+			 const struct tcptop_mode_plan *plan, char *why, size_t whylen)
+{
+	int i, err;
+
+	for (i = 0; i < plan->nprogs; i++) {
+		struct bpf_link *link = bpf_program__attach(plan->progs[i]);
+
+		if (!link) {
+			char step[96];
+
+			err = -errno;
+			snprintf(step, sizeof(step), "attaching %s",
+				 bpf_program__section_name(plan->progs[i]));
+			tcptop_describe_failure(step, err, probe, why, whylen);
+			return err;
+		}
+		if (!plan->twin[i])
+			tr->counting_fds[tr->ncounting++] = bpf_program__fd(plan->progs[i]);
+		tr->links[tr->nlinks++] = link;
+	}
+	return 0;
+}
+
 /* Loads and attaches one mode; on failure leaves tr detached and explains in why. */
 static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *opts,
 			   enum tcptop_probe probe, const struct btf *btf, char *why,
 			   size_t whylen)
 {
 	struct tcptop_mode_plan plan;
-	union bpf_iter_link_info linfo;
-	LIBBPF_OPTS(bpf_iter_attach_opts, iter_opts);
-	struct bpf_program *prog;
-	uint32_t max_flows = opts->max_flows ? opts->max_flows : TCPTOP_DEFAULT_MAX_FLOWS;
-	bool kprobe = probe == TCPTOP_PROBE_KPROBE;
-	int err, i, zero = 0;
+	int err;
 
 	tr->skel = tcptop_bpf__open();
 	if (!tr->skel) {
@@ -360,98 +525,21 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 	if (err)
 		goto cleanup;
 
-	tr->skel->rodata->targ_tgid = opts->pid;
-	tr->skel->rodata->targ_family = (uint16_t)opts->family;
-	tr->skel->rodata->filter_cgroup = tr->cgroup_fd >= 0;
-	tr->skel->rodata->max_flows = max_flows;
-	tr->skel->rodata->rx_by_seq = probe == TCPTOP_PROBE_TRACEPOINT;
-
-	bpf_object__for_each_program(prog, tr->skel->obj)
-		bpf_program__set_autoload(prog, false);
-	for (i = 0; i < plan.nprogs; i++)
-		bpf_program__set_autoload(plan.progs[i], true);
-	bpf_program__set_autoload(plan.iter, true);
-	if (plan.seed)
-		bpf_program__set_autoload(plan.seed, true);
-
-	bpf_map__set_autocreate(tr->skel->maps.flows_hash, kprobe);
-	bpf_map__set_autocreate(tr->skel->maps.stash, kprobe);
-	bpf_map__set_autocreate(tr->skel->maps.flows_sk, !kprobe);
-	bpf_map__set_autocreate(tr->skel->maps.rx_cursor, !kprobe);
-	bpf_map__set_max_entries(tr->skel->maps.flows_hash, max_flows);
-	bpf_map__set_max_entries(tr->skel->maps.closed_flows,
-				 tcptop_ring_size(opts->closed_ring_bytes ? opts->closed_ring_bytes
-									  : TCPTOP_DEFAULT_CLOSED_RING,
-						  TCPTOP_MAX_CLOSED_RING));
-	/* One record per tracked socket, so one pass drains everything. */
-	tr->drain_cap = max_flows < TCPTOP_MAX_DRAIN_RECORDS ? max_flows : TCPTOP_MAX_DRAIN_RECORDS;
-	bpf_map__set_max_entries(tr->skel->maps.drain_buf, tr->drain_cap);
-	bpf_map__set_max_entries(tr->skel->maps.alive_ids, tr->drain_cap);
-
-	err = tcptop_bpf__load(tr->skel);
-	if (err) {
-		tcptop_describe_failure("loading the programs", err, probe, why, whylen);
+	tcptop_configure(tr, opts, probe, &plan);
+	err = tcptop_load(tr, probe, why, whylen);
+	if (err)
 		goto cleanup;
-	}
-	if (tr->cgroup_fd >= 0 &&
-	    bpf_map_update_elem(bpf_map__fd(tr->skel->maps.cgroup_filter), &zero, &tr->cgroup_fd,
-				BPF_ANY)) {
-		err = -errno;
-		snprintf(why, whylen, "setting the cgroup filter failed: %s", strerror(-err));
+	err = tcptop_open_drain(tr, probe, &plan, why, whylen);
+	if (err)
 		goto cleanup;
-	}
+	err = tcptop_map_buffers(tr, why, whylen);
+	if (err)
+		goto cleanup;
+	err = tcptop_attach(tr, probe, &plan, why, whylen);
+	if (err)
+		goto cleanup;
 
-	/* The drain path first, so no counting starts without a way to read it. */
-	memset(&linfo, 0, sizeof(linfo));
-	linfo.map.map_fd = bpf_map__fd(plan.flows);
-	iter_opts.link_info = &linfo;
-	iter_opts.link_info_len = sizeof(linfo);
-	tr->iter_link = bpf_program__attach_iter(plan.iter, &iter_opts);
-	if (!tr->iter_link) {
-		err = -errno;
-		tcptop_describe_failure("creating the drain iterator", err, probe, why, whylen);
-		goto cleanup;
-	}
-	tr->closed_ring = ring_buffer__new(bpf_map__fd(tr->skel->maps.closed_flows),
-					   tcptop_closed_on_record, tr, NULL);
-	if (!tr->closed_ring) {
-		err = -errno;
-		snprintf(why, whylen, "opening the closed-socket ring failed: %s", strerror(-err));
-		goto cleanup;
-	}
-	tr->drain_buf = mmap(NULL, (size_t)tr->drain_cap * sizeof(struct tcptop_flow),
-			     PROT_READ | PROT_WRITE, MAP_SHARED,
-			     bpf_map__fd(tr->skel->maps.drain_buf), 0);
-	if (tr->drain_buf == MAP_FAILED) {
-		err = -errno;
-		tr->drain_buf = NULL;
-		snprintf(why, whylen, "mapping the drain buffer failed: %s", strerror(-err));
-		goto cleanup;
-	}
-	tr->alive_ids = mmap(NULL, (size_t)tr->drain_cap * sizeof(uint64_t), PROT_READ,
-			     MAP_SHARED, bpf_map__fd(tr->skel->maps.alive_ids), 0);
-	if (tr->alive_ids == MAP_FAILED) {
-		err = -errno;
-		tr->alive_ids = NULL;
-		snprintf(why, whylen, "mapping the sweep buffer failed: %s", strerror(-err));
-		goto cleanup;
-	}
-	for (i = 0; i < plan.nprogs; i++) {
-		struct bpf_link *link = bpf_program__attach(plan.progs[i]);
-
-		if (!link) {
-			char step[96];
-
-			err = -errno;
-			snprintf(step, sizeof(step), "attaching %s", bpf_program__section_name(plan.progs[i]));
-			tcptop_describe_failure(step, err, probe, why, whylen);
-			goto cleanup;
-		}
-		if (!plan.twin[i] && tr->ncounting < TCPTOP_MAX_LINKS)
-			tr->counting_fds[tr->ncounting++] = bpf_program__fd(plan.progs[i]);
-		tr->links[tr->nlinks++] = link;
-	}
-	/* After attaching, so no connection can slip between seeding and counting. */
+	/* Step 6, after attaching, so no connection can slip between seeding and counting. */
 	if (plan.seed) {
 		err = tcptop_tracer_seed_rx(tr, plan.seed);
 		if (err)
@@ -467,6 +555,21 @@ cleanup:
 	tcptop_tracer_detach(tr);
 	return err;
 }
+
+static int tcptop_try_mode_with_drain(struct tcptop_tracer *tr, const struct tcptop_opts *opts,
+				      enum tcptop_probe probe, const struct btf *btf, char *why,
+				      size_t whylen)
+{
+	int err = tcptop_choose_drain(tr, opts, probe, btf, &tr->drain_method);
+
+	if (err) {
+		snprintf(why, whylen, "bad TCPTOP_DRAIN");
+		return err;
+	}
+	return tcptop_try_mode(tr, opts, probe, btf, why, whylen);
+}
+
+/* ---- open and close ---------------------------------------------------------- */
 
 static int tcptop_check_prerequisites(struct tcptop_tracer *tr)
 {
@@ -499,6 +602,16 @@ static int tcptop_open_cgroup(struct tcptop_tracer *tr, const char *path)
 	return 0;
 }
 
+static void tcptop_tracer_free(struct tcptop_tracer *tr)
+{
+	if (tr->cgroup_fd >= 0)
+		close(tr->cgroup_fd);
+	tcptop_netns_free(tr);
+	tcptop_slots_free(tr);
+	pthread_mutex_destroy(&tr->closed_lock);
+	free(tr);
+}
+
 int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **out)
 {
 	static const enum tcptop_probe auto_order[] = {
@@ -514,13 +627,14 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 	*out = NULL;
 	if (opts->max_flows > TCPTOP_MAX_FLOWS_LIMIT ||
 	    (opts->family && opts->family != AF_INET && opts->family != AF_INET6) ||
-	    !tcptop_probe_name(opts->probe))
+	    !tcptop_probe_name(opts->probe) || !tcptop_drain_method_name(opts->drain))
 		return -EINVAL;
 	tr = calloc(1, sizeof(*tr));
 	if (!tr)
 		return -ENOMEM;
 	tr->cgroup_fd = -1;
 	tr->closed_stop_fd = -1;
+	tr->netns.self_fd = -1;
 	pthread_mutex_init(&tr->closed_lock, NULL);
 	tr->log = opts->log;
 	tr->log_ctx = opts->log_ctx;
@@ -533,6 +647,12 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 	err = tcptop_open_cgroup(tr, opts->cgroup_path);
 	if (err)
 		goto cleanup;
+	err = tcptop_netns_init(tr);
+	if (err) {
+		tcptop_log(tr, TCPTOP_LOG_ERROR, "cannot open our own network namespace: %s",
+			   strerror(-err));
+		goto cleanup;
+	}
 	btf = btf__load_vmlinux_btf();
 	if (!btf) {
 		err = -errno;
@@ -541,7 +661,7 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 	}
 
 	if (opts->probe != TCPTOP_PROBE_AUTO) {
-		err = tcptop_try_mode(tr, opts, opts->probe, btf, why[0], sizeof(why[0]));
+		err = tcptop_try_mode_with_drain(tr, opts, opts->probe, btf, why[0], sizeof(why[0]));
 		if (err) {
 			tcptop_log(tr, TCPTOP_LOG_ERROR, "%s mode cannot be used on this kernel: %s",
 				   tcptop_probe_name(opts->probe), why[0]);
@@ -549,7 +669,8 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 		}
 	} else {
 		for (i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++) {
-			err = tcptop_try_mode(tr, opts, auto_order[i], btf, why[i], sizeof(why[i]));
+			err = tcptop_try_mode_with_drain(tr, opts, auto_order[i], btf, why[i],
+							 sizeof(why[i]));
 			if (!err)
 				break;
 			tcptop_log(tr, TCPTOP_LOG_INFO, "%s mode unavailable: %s",
@@ -575,14 +696,13 @@ cleanup:
 	libbpf_set_print(old_print);
 	tcptop_loading = NULL;
 	if (err) {
-		if (tr->cgroup_fd >= 0)
-			close(tr->cgroup_fd);
-		pthread_mutex_destroy(&tr->closed_lock);
-		free(tr);
+		tcptop_tracer_free(tr);
 		return err;
 	}
-	tcptop_log(tr, TCPTOP_LOG_INFO, "attached in %s mode%s", tcptop_probe_name(tr->probe),
-		   opts->probe == TCPTOP_PROBE_AUTO ? " (auto)" : "");
+	tcptop_log(tr, TCPTOP_LOG_INFO, "attached in %s mode%s, draining with the %s iterator",
+		   tcptop_probe_name(tr->probe),
+		   opts->probe == TCPTOP_PROBE_AUTO ? " (auto)" : "",
+		   tr->drain_method == TCPTOP_DRAIN_SOCKET ? "tcp socket" : "flow map");
 	*out = tr;
 	return 0;
 }
@@ -592,13 +712,15 @@ enum tcptop_probe tcptop_tracer_probe(const struct tcptop_tracer *tr)
 	return tr->probe;
 }
 
+enum tcptop_drain_method tcptop_tracer_drain_method(const struct tcptop_tracer *tr)
+{
+	return tr->drain_method;
+}
+
 void tcptop_tracer_close(struct tcptop_tracer *tr)
 {
 	if (!tr)
 		return;
 	tcptop_tracer_detach(tr);
-	if (tr->cgroup_fd >= 0)
-		close(tr->cgroup_fd);
-	pthread_mutex_destroy(&tr->closed_lock);
-	free(tr);
+	tcptop_tracer_free(tr);
 }

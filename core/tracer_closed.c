@@ -66,7 +66,9 @@ int tcptop_closed_on_record(void *ctx, void *data, size_t size)
  * Takes what the kernel spilled when the ring was full, called with
  * tr->closed_lock held.  Each record is removed by the same call that returns
  * it, so none is taken twice; one the kernel adds meanwhile moves the counter
- * again and is taken next time.
+ * again and is taken next time.  The counter is marked seen only once a
+ * batch read got to the end of the map, so a read that fails leaves the
+ * records for the next look instead of stranding them.
  */
 static void tcptop_closed_take_spill(struct tcptop_tracer *tr)
 {
@@ -77,7 +79,6 @@ static void tcptop_closed_take_spill(struct tcptop_tracer *tr)
 
 	if (spilled == tr->spilled_seen || !tr->spill_keys)
 		return;
-	tr->spilled_seen = spilled;
 	for (;;) {
 		__u32 i, count = TCPTOP_SPILL_BATCH;
 		int err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token,
@@ -87,6 +88,8 @@ static void tcptop_closed_take_spill(struct tcptop_tracer *tr)
 		first = false;
 		for (i = 0; i < count && (!err || err == -ENOENT); i++)
 			tcptop_closed_on_record(tr, &tr->spill_vals[i], sizeof(tr->spill_vals[i]));
+		if (err == -ENOENT)
+			tr->spilled_seen = spilled;
 		if (err)
 			break;
 	}
@@ -162,11 +165,21 @@ void tcptop_closed_stop(struct tcptop_tracer *tr)
 	tr->pending_n = tr->pending_cap = 0;
 }
 
-/* Everything closed up to now goes into the drain's table. */
-int tcptop_closed_fold(struct tcptop_tracer *tr, uint64_t *dropped_events, uint64_t *dropped_bytes)
+static int tcptop_closed_fold_one(struct tcptop_table *t, const struct tcptop_flow *rec,
+				  struct tcptop_drain_stats *st)
+{
+	st->records++;
+	if (rec->flags & TCPTOP_FLOW_CLOSED)
+		st->closed_records++;
+	return tcptop_table_add_record(t, rec);
+}
+
+/* Everything handed over up to now goes into the drain's table. */
+int tcptop_closed_fold(struct tcptop_tracer *tr, struct tcptop_table *t,
+		       struct tcptop_drain_stats *st)
 {
 	size_t i;
-	int n;
+	int n, err = 0, e;
 
 	pthread_mutex_lock(&tr->closed_lock);
 	n = ring_buffer__consume(tr->closed_ring);
@@ -177,15 +190,20 @@ int tcptop_closed_fold(struct tcptop_tracer *tr, uint64_t *dropped_events, uint6
 	 * read first, and a flow must not come back to life after it ended.
 	 */
 	for (i = 0; i < tr->pending_n; i++)
-		if (!(tr->pending[i].flags & TCPTOP_FLOW_CLOSED))
-			tcptop_tracer_on_record(tr, &tr->pending[i], sizeof(tr->pending[i]));
+		if (!(tr->pending[i].flags & TCPTOP_FLOW_CLOSED) &&
+		    (e = tcptop_closed_fold_one(t, &tr->pending[i], st)) && !err)
+			err = e;
 	for (i = 0; i < tr->pending_n; i++)
-		if (tr->pending[i].flags & TCPTOP_FLOW_CLOSED)
-			tcptop_tracer_on_record(tr, &tr->pending[i], sizeof(tr->pending[i]));
+		if ((tr->pending[i].flags & TCPTOP_FLOW_CLOSED) &&
+		    (e = tcptop_closed_fold_one(t, &tr->pending[i], st)) && !err)
+			err = e;
 	tr->pending_n = 0;
-	*dropped_events = tr->pending_dropped_events;
-	*dropped_bytes = tr->pending_dropped_bytes;
+	/* Records user space had no room for count with the kernel's closed-ring drops. */
+	st->dropped_events_by_kind[TCPTOP_DROPPED_CLOSED_RING_FULL] += tr->pending_dropped_events;
+	st->dropped_bytes_by_kind[TCPTOP_DROPPED_CLOSED_RING_FULL] += tr->pending_dropped_bytes;
 	tr->pending_dropped_events = tr->pending_dropped_bytes = 0;
 	pthread_mutex_unlock(&tr->closed_lock);
-	return n < 0 ? n : 0;
+	if (n < 0)
+		return n;
+	return err;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The drain: one iterator pass over the flow map, whose program writes a
- * record per socket with bytes into the mmap-ed drain buffer; then the
- * records of sockets that closed (tracer_closed.c); then the drop counters.
+ * The drain: an iterator pass whose program writes a record per flow with
+ * bytes into the mmap-ed drain buffer (over the flow map, or over the
+ * sockets of each network namespace with flows); then the records of flows
+ * that ended (tracer_closed.c); then the drop counters.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,6 +21,8 @@
 
 /* A full drain buffer defers sockets to another pass; bounded so a drain always ends. */
 #define TCPTOP_MAX_PASSES 8
+/* A sweep pass every this many drains: O(live sockets) ids and one sort. */
+#define TCPTOP_SWEEP_EVERY 8
 
 static uint64_t tcptop_now_ns(void)
 {
@@ -29,43 +32,49 @@ static uint64_t tcptop_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-int tcptop_tracer_on_record(void *ctx, void *data, size_t size)
-{
-	struct tcptop_tracer *tr = ctx;
-	const struct tcptop_flow *rec = data;
-	int err;
-
-	if (size < sizeof(*rec))
-		return 0;
-	err = tcptop_table_add_record(tr->draining, rec);
-	if (err && !tr->drain_err)
-		tr->drain_err = err;
-	tr->drain_stats->records++;
-	if (rec->flags & TCPTOP_FLOW_CLOSED)
-		tr->drain_stats->closed_records++;
-	return 0;
-}
-
 /*
- * The program writes nothing to the seq_file, so one read() walks the whole
- * map (the kernel stops only every million objects, with EAGAIN).
+ * The program writes nothing to the seq_file, so one read() walks everything
+ * (the kernel stops only every million objects, with EAGAIN, and then the
+ * walk resumes where it stopped, but may skip or repeat an object).  Sets
+ * *whole when no read() stopped early.
  */
-static int tcptop_drain_pass(struct tcptop_tracer *tr)
+static int tcptop_read_iter(int fd, bool *whole)
 {
 	char buf[64];
 	ssize_t n;
-	int fd, err = 0;
 
-	fd = bpf_iter_create(bpf_link__fd(tr->iter_link));
-	if (fd < 0)
-		return -errno;
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno != EINTR && errno != EAGAIN) {
-			err = -errno;
-			break;
-		}
+		if (n < 0 && errno == EAGAIN)
+			*whole = false;
+		else if (n < 0 && errno != EINTR)
+			return -errno;
 	}
-	close(fd);
+	return 0;
+}
+
+static int tcptop_drain_pass(struct tcptop_tracer *tr, bool *whole)
+{
+	int *fds = NULL, i, n, fd, err = 0;
+
+	if (tr->drain_method != TCPTOP_DRAIN_SOCKET) {
+		fd = bpf_iter_create(bpf_link__fd(tr->iter_link));
+		if (fd < 0)
+			return -errno;
+		err = tcptop_read_iter(fd, whole);
+		close(fd);
+		return err;
+	}
+	n = tcptop_netns_open_iters(tr, &fds);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		int e = err ? 0 : tcptop_read_iter(fds[i], whole);
+
+		if (e && !err)
+			err = e;
+		close(fds[i]);
+	}
+	free(fds);
 	return err;
 }
 
@@ -86,17 +95,10 @@ static uint64_t tcptop_drain_skipped(const struct tcptop_tracer *tr)
 	return sum;
 }
 
-static void tcptop_drain_drops(struct tcptop_tracer *tr, struct tcptop_drain_stats *st,
-			       uint64_t closed_events, uint64_t closed_bytes)
+static void tcptop_drain_drops(struct tcptop_tracer *tr, struct tcptop_drain_stats *st)
 {
 	uint64_t skipped;
 	int k;
-
-	/* Closed records user space had no room for count with the kernel's closed-ring drops. */
-	st->dropped_events_by_kind[TCPTOP_DROPPED_CLOSED_RING_FULL] += closed_events;
-	st->dropped_bytes_by_kind[TCPTOP_DROPPED_CLOSED_RING_FULL] += closed_bytes;
-	st->dropped_events += closed_events;
-	st->dropped_bytes += closed_bytes;
 
 	for (k = 0; k < TCPTOP_DROP_NR; k++) {
 		uint64_t ev = __atomic_load_n(&tr->skel->bss->drop_events[k], __ATOMIC_RELAXED);
@@ -104,15 +106,69 @@ static void tcptop_drain_drops(struct tcptop_tracer *tr, struct tcptop_drain_sta
 
 		st->dropped_events_by_kind[k] += ev - tr->drop_events_seen[k];
 		st->dropped_bytes_by_kind[k] += by - tr->drop_bytes_seen[k];
-		st->dropped_events += st->dropped_events_by_kind[k];
-		st->dropped_bytes += st->dropped_bytes_by_kind[k];
 		tr->drop_events_seen[k] = ev;
 		tr->drop_bytes_seen[k] = by;
 	}
 	skipped = tcptop_drain_skipped(tr);
-	st->dropped_events_by_kind[TCPTOP_DROPPED_SKIPPED_BY_KERNEL] = skipped - tr->skipped_seen;
-	st->dropped_events += skipped - tr->skipped_seen;
+	st->dropped_events_by_kind[TCPTOP_DROPPED_SKIPPED_BY_KERNEL] += skipped - tr->skipped_seen;
 	tr->skipped_seen = skipped;
+	for (k = 0; k < TCPTOP_DROPPED_KINDS; k++) {
+		st->dropped_events += st->dropped_events_by_kind[k];
+		st->dropped_bytes += st->dropped_bytes_by_kind[k];
+	}
+}
+
+static struct tcptop_refused_uid *tcptop_refused_seen(struct tcptop_tracer *tr, uint32_t uid)
+{
+	struct tcptop_refused_uid *p;
+	size_t i;
+
+	for (i = 0; i < tr->refused_n; i++)
+		if (tr->refused_seen[i].uid == uid)
+			return &tr->refused_seen[i];
+	p = realloc(tr->refused_seen, (tr->refused_n + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	tr->refused_seen = p;
+	p = &p[tr->refused_n++];
+	memset(p, 0, sizeof(*p));
+	p->uid = uid;
+	return p;
+}
+
+/* Whose sockets were refused for their user's share this drain, most events first. */
+static void tcptop_drain_refused(struct tcptop_tracer *tr, struct tcptop_drain_stats *st)
+{
+	int fd = bpf_map__fd(tr->skel->maps.user_refused);
+	struct tcptop_user_refused val;
+	uint32_t key, next, *prev = NULL;
+	int i, k;
+
+	if (!st->dropped_events_by_kind[TCPTOP_DROPPED_USER_SHARE])
+		return;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct tcptop_refused_uid *seen, now;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &val) != 0 || !(seen = tcptop_refused_seen(tr, key)))
+			continue;
+		now.uid = key;
+		now.events = val.events - seen->events;
+		now.bytes = val.bytes - seen->bytes;
+		seen->events = val.events;
+		seen->bytes = val.bytes;
+		if (!now.events)
+			continue;
+		for (i = 0; i < TCPTOP_REFUSED_UIDS; i++)
+			if (!st->refused_uids[i].events || st->refused_uids[i].events < now.events)
+				break;
+		if (i == TCPTOP_REFUSED_UIDS)
+			continue;
+		for (k = TCPTOP_REFUSED_UIDS - 1; k > i; k--)
+			st->refused_uids[k] = st->refused_uids[k - 1];
+		st->refused_uids[i] = now;
+	}
 }
 
 /*
@@ -139,9 +195,6 @@ static void tcptop_drain_recount(struct tcptop_tracer *tr, uint64_t live_before,
 	__atomic_fetch_sub(&tr->skel->bss->live_flows, st->vanished_sockets, __ATOMIC_RELAXED);
 }
 
-/* A sweep pass every this many drains: O(live sockets) ids and one sort. */
-#define TCPTOP_SWEEP_EVERY 8
-
 static int tcptop_id_cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -153,11 +206,11 @@ static int tcptop_id_cmp(const void *a, const void *b)
  * Flows whose socket vanished without a destroy event (see
  * tcptop_drain_recount) would stay in the table, unclosed, for ever.  An
  * entry the table had before this drain has a socket that existed before
- * the sweep pass, so the pass listed it unless the socket went away; and a
- * socket destroyed normally has its final record folded by now.  So such an
- * entry that is neither listed nor closed has vanished: close it, as its
- * destroy event would have.  Its bytes up to the application's close were
- * handed over early (tracepoint mode) and are in its totals already.
+ * the sweep pass, so the pass listed it unless the socket went away (or is in
+ * a namespace the pass did not walk); and a flow that ended normally has its
+ * final record folded by now.  So such an entry that is neither listed nor
+ * closed has vanished: close it, as its end would have.  Its bytes up to the
+ * application's close were handed over early and are in its totals already.
  */
 static void tcptop_drain_sweep(struct tcptop_tracer *tr, struct tcptop_table *t,
 			       size_t had, uint32_t listed, struct tcptop_drain_stats *st)
@@ -176,7 +229,8 @@ static void tcptop_drain_sweep(struct tcptop_tracer *tr, struct tcptop_table *t,
 	for (i = 0; i < had; i++) {
 		struct tcptop_flow_entry *e = tcptop_table_at(t, i);
 
-		if (e->closed || bsearch(&e->id, ids, listed, sizeof(*ids), tcptop_id_cmp))
+		if (e->closed || !tcptop_netns_was_walked(tr, e->netns) ||
+		    bsearch(&e->id, ids, listed, sizeof(*ids), tcptop_id_cmp))
 			continue;
 		e->closed = true;
 		st->vanished_flows++;
@@ -184,68 +238,92 @@ static void tcptop_drain_sweep(struct tcptop_tracer *tr, struct tcptop_table *t,
 	free(ids);
 }
 
+/* Folds the records a pass wrote into the drain buffer. */
+static int tcptop_drain_fold_buffer(struct tcptop_tracer *tr, struct tcptop_table *t,
+				    struct tcptop_drain_stats *st)
+{
+	/* The pass ran inside our read(): its writes are all visible now. */
+	uint32_t i, used = tr->skel->bss->drain_count;
+	int err = 0;
+
+	if (used > tr->drain_cap)
+		used = tr->drain_cap;
+	for (i = 0; i < used; i++) {
+		int e = tcptop_table_add_record(t, &tr->drain_buf[i]);
+
+		if (e && !err)
+			err = e;
+	}
+	st->records += used;
+	return err;
+}
+
 int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
 			struct tcptop_drain_stats *stats)
 {
 	bool sweep = ++tr->drains % TCPTOP_SWEEP_EVERY == 0;
+	bool whole = true, all_walked;
 	uint32_t listed = 0;
 	size_t had;
 	uint64_t start = tcptop_now_ns();
-	uint64_t closed_events = 0, closed_bytes = 0;
-	int err = 0, n;
+	uint64_t live_before = 0, closed_before = 0;
+	int err = 0, fold_err = 0, e;
 
 	memset(stats, 0, sizeof(*stats));
 	tcptop_table_begin(t);
 	had = tcptop_table_count(t);
-	tr->draining = t;
-	tr->drain_stats = stats;
-	tr->drain_err = 0;
+	if (tr->drain_method == TCPTOP_DRAIN_SOCKET)
+		tcptop_netns_refresh(tr);
+	tcptop_slots_publish(tr);
 
 	while (stats->passes < TCPTOP_MAX_PASSES) {
 		uint64_t deferred = __atomic_load_n(&tr->skel->bss->drain_deferred, __ATOMIC_RELAXED);
-		uint64_t live_before = __atomic_load_n(&tr->skel->bss->live_flows, __ATOMIC_ACQUIRE);
-		uint64_t closed_before = __atomic_load_n(&tr->skel->bss->flows_closed, __ATOMIC_ACQUIRE);
 		uint64_t pass_start;
-		uint32_t i, used;
 
+		if (stats->passes == 0) {
+			live_before = __atomic_load_n(&tr->skel->bss->live_flows, __ATOMIC_ACQUIRE);
+			closed_before = __atomic_load_n(&tr->skel->bss->flows_closed, __ATOMIC_ACQUIRE);
+		}
 		stats->passes++;
 		tr->skel->bss->drain_count = 0;
 		tr->skel->bss->drain_visited = 0;
 		tr->skel->bss->sweep = sweep && stats->passes == 1;
 		tr->skel->bss->alive_count = 0;
 		pass_start = tcptop_now_ns();
-		err = tcptop_drain_pass(tr);
+		err = tcptop_drain_pass(tr, &whole);
 		stats->kernel_ns += tcptop_now_ns() - pass_start;
 		if (err)
 			break;
-		if (stats->passes == 1) {
-			tcptop_drain_recount(tr, live_before, closed_before, stats);
+		if (stats->passes == 1)
 			listed = tr->skel->bss->alive_count;
-		}
-		/* The pass ran inside our read(): its writes are all visible now. */
-		used = tr->skel->bss->drain_count;
-		if (used > tr->drain_cap)
-			used = tr->drain_cap;
-		for (i = 0; i < used; i++)
-			tcptop_tracer_on_record(tr, &tr->drain_buf[i], sizeof(tr->drain_buf[i]));
+		/* Only the first pass visits every flow; later ones visit what it deferred. */
+		if (stats->passes == 1 && tr->drain_method == TCPTOP_DRAIN_SOCKET)
+			tcptop_netns_count(tr, &stats->netns_walked, &stats->netns_unreachable);
+		all_walked = !stats->netns_unreachable;
+		if (stats->passes == 1 && whole && all_walked)
+			tcptop_drain_recount(tr, live_before, closed_before, stats);
+		e = tcptop_drain_fold_buffer(tr, t, stats);
+		if (e && !fold_err)
+			fold_err = e;
 		if (__atomic_load_n(&tr->skel->bss->drain_deferred, __ATOMIC_RELAXED) == deferred)
 			break;
 	}
-	/* After the live pass, so sockets that closed while it ran are in this drain too. */
-	n = tcptop_closed_fold(tr, &closed_events, &closed_bytes);
-	if (n < 0 && !err)
-		err = n;
-	tcptop_drain_drops(tr, stats, closed_events, closed_bytes);
+	/* After the live pass, so flows that ended while it ran are in this drain too. */
+	e = tcptop_closed_fold(tr, t, stats);
+	if (e && !err)
+		err = e;
+	tcptop_drain_drops(tr, stats);
+	tcptop_drain_refused(tr, stats);
 	tr->skel->bss->sweep = 0;
-	if (sweep && !err)
+	/* A walk that stopped early may have skipped live flows: conclude nothing then. */
+	if (sweep && !err && whole)
 		tcptop_drain_sweep(tr, t, had, listed, stats);
+	tcptop_slots_after_fold(tr, t, stats);
 	if (!err)
-		err = tr->drain_err;
+		err = fold_err;
 
 	stats->flows = tcptop_table_count(t);
 	stats->live_sockets = __atomic_load_n(&tr->skel->bss->live_flows, __ATOMIC_RELAXED);
 	stats->drain_ns = tcptop_now_ns() - start;
-	tr->draining = NULL;
-	tr->drain_stats = NULL;
 	return err;
 }

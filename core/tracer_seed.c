@@ -7,14 +7,11 @@
  * back before we return.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -22,30 +19,13 @@
 
 #include "tracer_internal.h"
 
-struct tcptop_netns_seen {
-	ino_t *ino;
+struct tcptop_seed_tour {
+	struct tcptop_tracer *tr;
+	struct bpf_link *link;
+	uint32_t *seen;
 	size_t n, cap;
+	int failed;		/* could not come back to our own namespace */
 };
-
-static bool tcptop_netns_seen_add(struct tcptop_netns_seen *s, ino_t ino)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->ino[i] == ino)
-			return false;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		ino_t *p = realloc(s->ino, cap * sizeof(*p));
-
-		if (!p)
-			return false;
-		s->ino = p;
-		s->cap = cap;
-	}
-	s->ino[s->n++] = ino;
-	return true;
-}
 
 static int tcptop_seed_run(struct bpf_link *link)
 {
@@ -55,75 +35,74 @@ static int tcptop_seed_run(struct bpf_link *link)
 
 	if (fd < 0)
 		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN)))
 		;
 	n = n < 0 ? -errno : 0;
 	close(fd);
 	return (int)n;
 }
 
-/* Enter the namespace behind path (if new to us), seed it; returns 1 if seeded. */
-static int tcptop_seed_netns(struct bpf_link *link, const char *path, struct tcptop_netns_seen *seen)
+static bool tcptop_seed_first_visit(struct tcptop_seed_tour *t, uint32_t inum)
 {
-	struct stat st;
-	int fd, seeded = 0;
+	size_t i;
 
-	if (stat(path, &st) != 0 || !tcptop_netns_seen_add(seen, st.st_ino))
-		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (setns(fd, CLONE_NEWNET) == 0 && tcptop_seed_run(link) == 0)
-		seeded = 1;
-	close(fd);
-	return seeded;
+	for (i = 0; i < t->n; i++)
+		if (t->seen[i] == inum)
+			return false;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		uint32_t *p = realloc(t->seen, cap * sizeof(*p));
+
+		if (!p)
+			return false;
+		t->seen = p;
+		t->cap = cap;
+	}
+	t->seen[t->n++] = inum;
+	return true;
 }
 
-static int tcptop_seed_dir(struct bpf_link *link, const char *dir, const char *fmt,
-			   struct tcptop_netns_seen *seen)
+static int tcptop_seed_netns(const char *path, uint32_t inum, void *ctx)
 {
-	char path[300];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int seeded = 0;
+	struct tcptop_seed_tour *t = ctx;
+	int fd, seeded = 1;
 
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), fmt, dir, de->d_name);
-		seeded += tcptop_seed_netns(link, path, seen);
+	if (t->failed || !tcptop_seed_first_visit(t, inum))
+		return 1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	if (setns(fd, CLONE_NEWNET) == 0) {
+		seeded = tcptop_seed_run(t->link) == 0 ? 0 : 1;
+		if (setns(t->tr->netns.self_fd, CLONE_NEWNET) != 0)
+			t->failed = -errno;
 	}
-	closedir(d);
+	close(fd);
 	return seeded;
 }
 
 int tcptop_tracer_seed_rx(struct tcptop_tracer *tr, struct bpf_program *prog)
 {
-	struct tcptop_netns_seen seen = { 0 };
-	struct bpf_link *link;
-	struct stat st;
-	int self, err, seeded = 0;
+	static const char *const dirs[] = { "/proc", "/run/netns" };
+	struct tcptop_seed_tour tour = { .tr = tr };
+	int err, seeded = 1;
 
-	link = bpf_program__attach_iter(prog, NULL);
-	if (!link)
+	tour.link = bpf_program__attach_iter(prog, NULL);
+	if (!tour.link)
 		return -errno;
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0) {
-		err = -errno;
-		goto cleanup;
-	}
 	/* Our own namespace first: if the tour fails, the common case is still covered. */
-	err = tcptop_seed_run(link);
+	err = tcptop_seed_run(tour.link);
 	if (err)
 		goto cleanup;
-	if (fstat(self, &st) == 0)
-		tcptop_netns_seen_add(&seen, st.st_ino);
-	seeded = 1 + tcptop_seed_dir(link, "/proc", "%s/%s/ns/net", &seen) +
-		 tcptop_seed_dir(link, "/run/netns", "%s/%s", &seen);
-	if (setns(self, CLONE_NEWNET) != 0) {
-		err = -errno;
+	tcptop_seed_first_visit(&tour, tr->netns.self_inum);
+	if (!tr->netns.can_enter) {
+		tcptop_log(tr, TCPTOP_LOG_WARNING,
+			   "without CAP_SYS_ADMIN, connections that already exist in other network namespaces cannot be seeded: their first read after start-up is not counted");
+		goto cleanup;
+	}
+	seeded += tcptop_netns_scan(dirs, tcptop_seed_netns, &tour);
+	if (tour.failed) {
+		err = tour.failed;
 		tcptop_log(tr, TCPTOP_LOG_ERROR, "cannot return to our network namespace: %s",
 			   strerror(-err));
 		goto cleanup;
@@ -132,9 +111,7 @@ int tcptop_tracer_seed_rx(struct tcptop_tracer *tr, struct bpf_program *prog)
 		   seeded);
 
 cleanup:
-	if (self >= 0)
-		close(self);
-	free(seen.ino);
-	bpf_link__destroy(link);
+	free(tour.seen);
+	bpf_link__destroy(tour.link);
 	return err;
 }

@@ -78,34 +78,7 @@ enum tcptop_probe tcptop_tracer_probe(const struct tcptop_tracer *tr)
 	return TCPTOP_PROBE_TRACEPOINT;
 }
 
-const char *tcptop_probe_name(enum tcptop_probe probe)
-{
-	static const char *const names[] = { "auto", "tracepoint", "fentry", "kprobe" };
-
-	return (unsigned)probe < 4 ? names[probe] : NULL;
-}
-
-int tcptop_probe_parse(const char *s, enum tcptop_probe *out)
-{
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		if (strcmp(s, tcptop_probe_name((enum tcptop_probe)i)) == 0) {
-			*out = (enum tcptop_probe)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-const char *tcptop_drop_kind_name(enum tcptop_drop_kind kind)
-{
-	static const char *const names[] = { "map_full", "processes_per_socket",
-					     "closed_ring_full", "calls_in_flight",
-					     "skipped_by_kernel" };
-
-	return (unsigned)kind < TCPTOP_DROPPED_KINDS ? names[kind] : NULL;
-}
+/* Names come from the core itself (core/names.c). */
 
 static void fake_flow(uint64_t id, uint32_t tgid, const char *comm, uint16_t lport,
 		      uint16_t rport, uint64_t tx, uint64_t rx, bool closed)

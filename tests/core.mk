@@ -47,6 +47,7 @@ LIVE_TESTS = \
 	tests/live_capacity \
 	tests/live_closed_churn \
 	tests/live_iopath \
+	tests/live_races \
 	tests/live_stress
 check_PROGRAMS += $(LIVE_TESTS)
 TESTS += $(LIVE_TESTS) tests/live_forced_mode.sh
@@ -70,6 +71,8 @@ tests_live_closed_churn_SOURCES = tests/live_closed_churn.c $(LIVE_UTIL)
 tests_live_closed_churn_LDADD = $(LIVE_LDADD)
 tests_live_iopath_SOURCES = tests/live_iopath.c $(LIVE_UTIL)
 tests_live_iopath_LDADD = $(LIVE_LDADD)
+tests_live_races_SOURCES = tests/live_races.c tests/live_sockets.h tests/live_sockets.c $(LIVE_UTIL)
+tests_live_races_LDADD = $(LIVE_LDADD)
 tests_live_stress_SOURCES = tests/live_stress.c $(LIVE_UTIL)
 tests_live_stress_LDADD = $(LIVE_LDADD)
 
