@@ -18,13 +18,17 @@ tests_tcptop_traffic_LDADD = tests/libtraffic.la
 
 # Unit suites of the core's table and formatting code.
 if HAVE_CHECK
-CORE_CHECK_TESTS = tests/check_flow_table tests/check_flow_format
+CORE_CHECK_TESTS = tests/check_flow_table tests/check_flow_format tests/check_mode_fit
 check_PROGRAMS += $(CORE_CHECK_TESTS)
 TESTS += $(CORE_CHECK_TESTS)
 
 tests_check_flow_table_SOURCES = tests/check_flow_table.c
 tests_check_flow_table_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_flow_table_LDADD = core/libtcptop.la $(CHECK_LIBS)
+
+tests_check_mode_fit_SOURCES = tests/check_mode_fit.c
+tests_check_mode_fit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBBPF_CFLAGS)
+tests_check_mode_fit_LDADD = core/libtcptop.la $(CHECK_LIBS)
 
 tests_check_flow_format_SOURCES = tests/check_flow_format.c
 tests_check_flow_format_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -50,8 +54,8 @@ LIVE_TESTS = \
 	tests/live_races \
 	tests/live_stress
 check_PROGRAMS += $(LIVE_TESTS)
-TESTS += $(LIVE_TESTS) tests/live_forced_mode.sh
-EXTRA_DIST += tests/live_forced_mode.sh
+TESTS += $(LIVE_TESTS) tests/live_forced_mode.sh tests/live_other_drain.sh
+EXTRA_DIST += tests/live_forced_mode.sh tests/live_other_drain.sh
 
 tests_live_bulk_SOURCES = tests/live_bulk.c $(LIVE_UTIL)
 tests_live_bulk_LDADD = $(LIVE_LDADD)
