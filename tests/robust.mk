@@ -148,8 +148,8 @@ TESTS += tests/hostile_comm.sh
 dist_check_SCRIPTS += tests/hostile_comm.sh tests/hostile_check.py
 
 # ---- unprivileged -------------------------------------------------------------
-TESTS += tests/unpriv_cli.sh tests/unpriv_plugin.sh
-dist_check_SCRIPTS += tests/unpriv_cli.sh tests/unpriv_plugin.sh
+TESTS += tests/unpriv_cli.sh tests/unpriv_plugin.sh tests/capbpf_cli.sh
+dist_check_SCRIPTS += tests/unpriv_cli.sh tests/unpriv_plugin.sh tests/capbpf_cli.sh
 
 # ---- valgrind -----------------------------------------------------------------
 TESTS += tests/valgrind_unit.sh tests/valgrind_live.sh
