@@ -83,6 +83,8 @@ struct tcptop_tracer {
 	uint64_t pending_dropped_events, pending_dropped_bytes;
 	/* Records the kernel put in closed_spill because the ring was full. */
 	uint64_t spilled_seen;
+	int spill_faults;		/* test hook: spill reads that fail first */
+	uint64_t spilled_taken;		/* records taken from the spill map since the last fold */
 	uint64_t *spill_keys;
 	struct tcptop_flow *spill_vals;
 	bool memory_released;	/* a burst's memory was freed: trim the heap */

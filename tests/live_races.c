@@ -365,6 +365,61 @@ out:
 	live_open(l, NULL);
 }
 
+/* ---- spill: closed records the ring had no room for, read with failures ------- */
+
+#define SPILL_CONNS 1500
+
+static void case_spill_failure(struct live *l, enum traffic_family f)
+{
+	struct tcptop_opts opts = { .closed_ring_bytes = 4096 };
+	struct traffic_result truth = { 0 };
+	struct traffic_endpoint e;
+	static int fds[2 * SPILL_CONNS];
+	char label[64];
+	int lfd, i, n = 0, err = 0;
+
+	snprintf(label, sizeof(label), "spill read failures %s", live_family_label(f));
+	live_close(l);
+	/* The first reads of the spill map fail, as a transient error would. */
+	setenv("TCPTOP_FAULT_SPILL_READS", "3", 1);
+	if (live_open(l, &opts))
+		goto out;
+	lfd = live_listen(f);
+	for (i = 0; i < SPILL_CONNS && lfd >= 0 && !err; i++) {
+		err = live_pair(f, lfd, &fds[n], &fds[n + 1]);
+		err = err ? err : live_write_n(fds[n], 3);
+		err = err ? err : live_read_n(fds[n + 1], 3);
+		if (!err && !live_endpoint(fds[n], getpid(), self_comm, 3, 0, &e))
+			live_result_add(&truth, &e);
+		if (!err && !live_endpoint(fds[n + 1], getpid(), self_comm, 0, 3, &e))
+			live_result_add(&truth, &e);
+		if (!err)
+			n += 2;
+	}
+	if (lfd < 0 || err)
+		live_fail(l, "%s: traffic failed: %s", label, strerror(lfd < 0 ? -lfd : -err));
+	/* All at once: far more final records than a one-page ring holds. */
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	if (lfd >= 0)
+		close(lfd);
+	for (i = 0; i < 4; i++) {
+		usleep(300000);
+		live_drain(l);
+	}
+	live_expect_exact(l, label, &truth);
+	if (!l->spilled_records)
+		live_fail(l, "%s: no record went through the spill map; the case proves nothing", label);
+	else
+		live_note(l, "%s: %llu records through the spill map, 3 of its reads failed",
+			  label, (unsigned long long)l->spilled_records);
+out:
+	unsetenv("TCPTOP_FAULT_SPILL_READS");
+	traffic_result_free(&truth);
+	live_close(l);
+	live_open(l, NULL);
+}
+
 int main(void)
 {
 	static const enum traffic_family fams[] = { TRAFFIC_IPV4, TRAFFIC_IPV6 };
@@ -384,6 +439,7 @@ int main(void)
 		case_reconnect(&l, fams[i], true);
 		case_exited_slots(&l, fams[i]);
 		case_user_share(&l, fams[i]);
+		case_spill_failure(&l, fams[i]);
 	}
 	live_close(&l);
 	return live_finish(&l);
