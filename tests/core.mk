@@ -52,6 +52,7 @@ LIVE_TESTS = \
 	tests/live_closed_churn \
 	tests/live_iopath \
 	tests/live_races \
+	tests/live_softirq \
 	tests/live_stress
 check_PROGRAMS += $(LIVE_TESTS)
 TESTS += $(LIVE_TESTS) tests/live_forced_mode.sh tests/live_other_drain.sh
@@ -77,6 +78,24 @@ tests_live_iopath_SOURCES = tests/live_iopath.c $(LIVE_UTIL)
 tests_live_iopath_LDADD = $(LIVE_LDADD)
 tests_live_races_SOURCES = tests/live_races.c tests/live_sockets.h tests/live_sockets.c $(LIVE_UTIL)
 tests_live_races_LDADD = $(LIVE_LDADD)
+tests_live_softirq_SOURCES = tests/live_softirq.c tests/live_sockets.h tests/live_sockets.c \
+	$(LIVE_UTIL)
+nodist_tests_live_softirq_SOURCES = tests/softirq_reader.skel.h
+tests_live_softirq_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/tests
+tests_live_softirq_LDADD = $(LIVE_LDADD) $(LIBBPF_LIBS)
+tests/tests_live_softirq-live_softirq.$(OBJEXT): tests/softirq_reader.skel.h
+
+# A kernel reader for live_softirq: a sockmap stream parser.
+tests/softirq_reader.bpf.o: $(top_srcdir)/tests/softirq_reader.bpf.c
+	$(AM_V_GEN)$(MKDIR_P) tests && \
+	$(BPF_COMPILE) -c $(top_srcdir)/tests/softirq_reader.bpf.c -o $@.new && mv $@.new $@
+tests/softirq_reader.skel.h: tests/softirq_reader.bpf.o
+	$(AM_V_GEN)$(BPFTOOL) gen skeleton tests/softirq_reader.bpf.o name softirq_reader_bpf > $@.new && \
+		mv $@.new $@
+CLEANFILES += tests/softirq_reader.bpf.o tests/softirq_reader.bpf.o.new \
+	tests/softirq_reader.skel.h tests/softirq_reader.skel.h.new
+EXTRA_DIST += tests/softirq_reader.bpf.c
+
 tests_live_stress_SOURCES = tests/live_stress.c $(LIVE_UTIL)
 tests_live_stress_LDADD = $(LIVE_LDADD)
 
