@@ -1,4 +1,4 @@
-# Benchmarks (issue 5).  `make bench` builds and runs them all (bench/run.sh);
+# Benchmarks.  `make bench` builds and runs them all (bench/run.sh);
 # `make check` builds them too, and tests/bench.mk runs each once with tiny sizes.
 # Results and the exact commands belong in BENCHMARKS.md.
 
