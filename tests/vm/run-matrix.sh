@@ -20,6 +20,7 @@
 #                           (default ${XDG_CACHE_HOME:-$HOME/.cache}/collectd-tcptop)
 #   TCPTOP_VM_TIMEOUT       seconds for one VM, boot to power-off (default 1800)
 #   TCPTOP_VM_TEST_TIMEOUT  seconds for one test in one mode (default 300)
+#   TCPTOP_VM_APPEND        extra kernel command line (say preempt=full), for investigations
 #   TCPTOP_VM_MODULES       kernel modules to load first (default: what kernel TLS needs)
 #   TCPTOP_VM_SKIP=1        skip the whole matrix (exit 77), for quick local runs
 #   CC                      compiler for the static test binaries (default cc)
@@ -53,42 +54,132 @@ fi
 
 # ---- kernels -------------------------------------------------------------------
 
-# Debian's package name for a series: 6.1 -> linux-image-6.1.0-N-cloud-amd64-unsigned,
-# 6.12 -> linux-image-6.12.N+deb12-cloud-amd64-unsigned.
+# Where each series comes from.  Debian 12's own kernels (6.1, 6.12) come through
+# the system's package lists, as before.  Every other series comes from a private
+# apt state under the cache (its own sources.list, lists and archives), so the
+# system's sources are never touched:
+#   5.10  bullseye   linux-image-5.10.0-N-cloud-amd64-unsigned   (boot/vmlinuz-*)
+#   sid   sid        the newest linux-binary-X.Y.Z+debN-cloud-amd64 sid has
+#                    (usr/lib/modules/*/vmlinuz; modules in linux-modules-*)
+#   X.Y   sid        linux-binary-X.Y.*: one named sid series (7.2 today)
+vm_private_suites="bullseye sid"
+
+vm_is_system_series() {
+	case $1 in 6.1|6.12) return 0 ;; *) return 1 ;; esac
+}
+
+# Package names of a series' kernel: old layout (linux-image-...-unsigned, up
+# to trixie) and new layout (linux-binary-..., sid since 7.x).
 vm_kernel_regex() {
 	local s=${1//./\\.}
-	echo "^linux-image-${s}\.[0-9]+(-[0-9]+|\+deb[0-9]+)-cloud-amd64-unsigned\$"
+	case $1 in
+		sid) echo '^linux-binary-[0-9]+\.[0-9]+\.[0-9]+\+deb[0-9]+-cloud-amd64$' ;;
+		*) echo "^(linux-image-${s}\.[0-9]+(-[0-9]+|\+deb[0-9]+)-cloud-amd64-unsigned|linux-binary-${s}\.[0-9]+\+deb[0-9]+-cloud-amd64)\$" ;;
+	esac
+}
+
+# apt with the private state: its own sources.list, lists and archive cache.
+vm_papt_dir() { echo "$cache/apt"; }
+vm_papt() {
+	local cmd=$1 d
+	d=$(vm_papt_dir)
+	shift
+	"$cmd" -q -o "Dir::Etc::sourcelist=$d/sources.list" -o "Dir::Etc::sourceparts=$d/sources.list.d" \
+		-o "Dir::State::lists=$d/lists" -o "Dir::Cache=$d/cache" "$@"
+}
+
+vm_papt_init() {
+	local d s
+	d=$(vm_papt_dir)
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/sources.list.d" || return 1
+	for s in $vm_private_suites; do
+		echo "deb http://deb.debian.org/debian $s main"
+	done > "$d/sources.list.new" && mv "$d/sources.list.new" "$d/sources.list"
+}
+
+vm_papt_update() {
+	say "updating the private package lists in $(vm_papt_dir) ($vm_private_suites)" >&2
+	vm_papt_init && vm_papt apt-get update > "$(vm_papt_dir)/update.log" 2>&1 ||
+		{ sed 's/^/  /' "$(vm_papt_dir)/update.log" >&2; return 1; }
+}
+
+# Package names, one a line, from the system's lists or the private ones.
+vm_list_packages() {
+	if vm_is_system_series "$1"; then
+		apt-cache search --names-only '^linux-(image|binary)-.*-cloud-amd64(-unsigned)?$' 2>/dev/null
+	else
+		[ -d "$(vm_papt_dir)/lists" ] || return 0
+		vm_papt apt-cache search --names-only '^linux-(image|binary)-.*-cloud-amd64(-unsigned)?$' 2>/dev/null
+	fi | awk '{print $1}'
 }
 
 vm_newest_package() {
-	apt-cache search --names-only '^linux-image-.*-cloud-amd64-unsigned$' 2>/dev/null |
-		awk '{print $1}' | grep -E "$(vm_kernel_regex "$1")" | sort -V | tail -n 1
+	vm_list_packages "$1" | grep -E "$(vm_kernel_regex "$1")" | sort -V | tail -n 1
 }
 
 vm_cached_vmlinuz() {
-	ls "$cache/kernels/$1"/boot/vmlinuz-* 2>/dev/null | head -n 1
+	ls "$cache/kernels/$1"/boot/vmlinuz-* "$cache/kernels/$1"/usr/lib/modules/*/vmlinuz \
+		2>/dev/null | head -n 1
 }
 
 vm_newest_cached() {
 	ls "$cache/kernels" 2>/dev/null | grep -E "$(vm_kernel_regex "$1")" | sort -V | tail -n 1
 }
 
-# Downloads and unpacks one kernel package into the cache; returns 1 on failure.
+# The modules of a linux-binary-* kernel are a package of their own.
+vm_modules_package() {
+	case $1 in linux-binary-*) echo "linux-modules-${1#linux-binary-}" ;; esac
+}
+
+# The cached package a vmlinuz belongs to: the first directory under kernels/.
+vm_package_of() {
+	local rel=${1#"$cache/kernels/"}
+	echo "${rel%%/*}"
+}
+
+# Downloads and unpacks one kernel package (and its modules package, if it has
+# one of its own) into the cache; returns 1 on failure.
 vm_download() {
-	local pkg=$1 tmp deb
+	local series=$1 pkg=$2 tmp deb mods
 	mkdir -p "$cache/kernels" || return 1
 	tmp=$(mktemp -d "$cache/kernels/.fetch.XXXXXX") || return 1
+	mods=$(vm_modules_package "$pkg")
 	# apt reads and writes as root here, and warns that _apt could not; both are fine.
-	if ! (cd "$tmp" && apt-get download -q "$pkg" > "$tmp/apt.log" 2>&1) ||
-	   ! deb=$(ls "$tmp"/*.deb 2> /dev/null | head -n 1) || [ -z "$deb" ] ||
+	if vm_is_system_series "$series"; then
+		(cd "$tmp" && apt-get download -q "$pkg" > "$tmp/apt.log" 2>&1)
+	else
+		(cd "$tmp" && vm_papt apt-get download "$pkg" > "$tmp/apt.log" 2>&1)
+	fi
+	if [ $? != 0 ] || ! deb=$(ls "$tmp"/*.deb 2> /dev/null | head -n 1) || [ -z "$deb" ] ||
 	   ! dpkg -x "$deb" "$tmp/root" >> "$tmp/apt.log" 2>&1; then
 		sed 's/^/  /' "$tmp/apt.log" >&2
 		rm -rf "$tmp"
 		return 1
 	fi
+	# Only the kernel TLS path needs modules (an explored path): fetch them, but
+	# a kernel without them still runs every required test.
+	if [ -n "$mods" ]; then
+		rm -f "$tmp"/*.deb
+		if (cd "$tmp" && vm_papt apt-get download "$mods" >> "$tmp/apt.log" 2>&1) &&
+		   deb=$(ls "$tmp"/*.deb 2> /dev/null | head -n 1) && [ -n "$deb" ]; then
+			dpkg -x "$deb" "$tmp/root" >> "$tmp/apt.log" 2>&1 ||
+				say "cannot unpack $mods; kernel TLS will not be explored" >&2
+		else
+			say "cannot fetch $mods; kernel TLS will not be explored" >&2
+		fi
+	fi
 	rm -rf "$cache/kernels/$pkg"
 	mv "$tmp/root" "$cache/kernels/$pkg"
 	rm -rf "$tmp"
+}
+
+# Brings the package lists up to date: the system's (as root) or the private ones.
+vm_update_lists() {
+	if vm_is_system_series "$1"; then
+		[ "$(id -u)" = 0 ] && apt-get update -q > /dev/null 2>&1
+	else
+		vm_papt_update
+	fi
 }
 
 # Prints the vmlinuz of the newest kernel of a series, fetching it once and
@@ -96,19 +187,19 @@ vm_download() {
 vm_fetch_kernel() {
 	local series=$1 pkg old vmlinuz
 	pkg=$(vm_newest_package "$series")
-	if [ -z "$pkg" ] && [ "$(id -u)" = 0 ]; then
-		say "no $series cloud kernel in the package lists; running apt-get update" >&2
-		apt-get update -q > /dev/null 2>&1
+	if [ -z "$pkg" ]; then
+		say "no $series cloud kernel in the package lists; updating them" >&2
+		vm_update_lists "$series"
 		pkg=$(vm_newest_package "$series")
 	fi
 	if [ -n "$pkg" ] && [ -z "$(vm_cached_vmlinuz "$pkg")" ]; then
 		say "fetching $pkg into $cache" >&2
-		if ! vm_download "$pkg" && [ "$(id -u)" = 0 ]; then
+		if ! vm_download "$series" "$pkg"; then
 			# Stale package lists name a version the archive no longer has.
-			say "apt-get download $pkg failed; running apt-get update and trying again" >&2
-			apt-get update -q > /dev/null 2>&1
+			say "downloading $pkg failed; updating the package lists and trying again" >&2
+			vm_update_lists "$series"
 			pkg=$(vm_newest_package "$series")
-			[ -z "$pkg" ] || [ -n "$(vm_cached_vmlinuz "$pkg")" ] || vm_download "$pkg" || pkg=
+			[ -z "$pkg" ] || [ -n "$(vm_cached_vmlinuz "$pkg")" ] || vm_download "$series" "$pkg" || pkg=
 		fi
 	fi
 	if [ -z "$pkg" ] || [ -z "$(vm_cached_vmlinuz "$pkg")" ]; then
@@ -121,7 +212,7 @@ vm_fetch_kernel() {
 		[ "$old" = "$pkg" ] || rm -rf "${cache:?}/kernels/$old"
 	done
 	vmlinuz=$(vm_cached_vmlinuz "$pkg")
-	[ -n "$vmlinuz" ] || { say "$pkg holds no boot/vmlinuz-*" >&2; return 1; }
+	[ -n "$vmlinuz" ] || { say "$pkg holds no vmlinuz" >&2; return 1; }
 	echo "$vmlinuz"
 }
 
@@ -188,7 +279,7 @@ vm_add_modules() {
 	rm -rf "$root/lib/modules" "$root/tests/modules"
 	mkdir -p "$root/lib/modules" || return 1
 	for m in ${TCPTOP_VM_MODULES-$vm_modules}; do
-		f=$(find "$kroot/lib/modules" -name "$m.ko*" 2>/dev/null | head -n 1)
+		f=$(find "$kroot/lib/modules" "$kroot/usr/lib/modules" -name "$m.ko*" 2>/dev/null | head -n 1)
 		# busybox insmod wants them uncompressed (6.12 ships .ko.xz).
 		case $f in
 			'') continue ;;
@@ -228,7 +319,7 @@ vm_boot() {
 		-display none -monitor none -no-reboot \
 		-serial "file:$work/$tag.console" -serial "file:$work/$tag.results" \
 		-kernel "$vmlinuz" -initrd "$work/initramfs.cpio.gz" \
-		-append "console=ttyS0 quiet panic=-1 oops=panic" < /dev/null &
+		-append "console=ttyS0 quiet panic=-1 oops=panic ${TCPTOP_VM_APPEND:-}" < /dev/null &
 	qemu_pid=$!
 	wait "$qemu_pid"
 	rc=$?
@@ -273,7 +364,7 @@ vm_check() {
 
 vm_default_modes() {
 	case $1 in
-		6.[3-9]|6.[1-9][0-9]|[7-9].*) echo "tracepoint fentry kprobe auto" ;;
+		sid|6.[3-9]|6.[1-9][0-9]|[7-9].*) echo "tracepoint fentry kprobe auto" ;;
 		*) echo "fentry kprobe auto" ;;
 	esac
 }
@@ -305,13 +396,17 @@ for series in ${TCPTOP_VM_KERNELS:-6.1 6.12}; do
 	vm_series_tests "$series" > "$work/tests-$series"
 	[ -s "$work/tests-$series" ] || { say "FAIL: no test to run on $series"; status=1; continue; }
 	vmlinuz=$(vm_fetch_kernel "$series") || { say "FAIL: no $series kernel"; status=1; continue; }
-	tag=$(basename "$vmlinuz" | sed 's/^vmlinuz-//')
+	# boot/vmlinuz-VERSION (old layout) or usr/lib/modules/VERSION/vmlinuz (sid's).
+	case $vmlinuz in
+		*/vmlinuz) tag=$(basename "$(dirname "$vmlinuz")") ;;
+		*) tag=$(basename "$vmlinuz" | sed 's/^vmlinuz-//') ;;
+	esac
 	while read -r name bin args; do
 		for mode in $modes; do
 			[ "$bin" = BUILD-FAILED ] || echo "$name $mode $bin $args"
 		done
 	done < "$work/tests-$series" > "$work/initramfs/tests/plan"
-	vm_add_modules "$(dirname "$(dirname "$vmlinuz")")" &&
+	vm_add_modules "$cache/kernels/$(vm_package_of "$vmlinuz")" &&
 		vm_make_initramfs || { say "FAIL: cannot build the initramfs"; status=1; break; }
 	say "booting $tag ($vmlinuz) for: $(awk '{print $1}' "$work/tests-$series" | tr '\n' ' ')in modes: $modes"
 	start=$(date +%s)

@@ -52,6 +52,7 @@ struct tcptop_vm_count {
 	uint64_t wrong_pid;			/* bytes on our sockets owned by another process */
 	uint64_t wrong_comm;			/* ours, but under another name (a thread's) */
 	uint64_t dropped;
+	uint64_t dropped_by_kind[TCPTOP_DROPPED_KINDS];
 	int err;
 };
 
@@ -109,10 +110,13 @@ static void tcptop_vm_drain(void *ctx)
 	struct tcptop_vm_count *c = ctx;
 	struct tcptop_drain_stats st;
 	int err = tcptop_tracer_drain(c->tr, c->table, &st);
+	int k;
 
 	if (err && !c->err)
 		c->err = err;
 	c->dropped += st.dropped_events;
+	for (k = 0; k < TCPTOP_DROPPED_KINDS; k++)
+		c->dropped_by_kind[k] += st.dropped_events_by_kind[k];
 	tcptop_vm_fold(c);
 }
 
@@ -143,6 +147,7 @@ static bool tcptop_vm_run_path(const struct tcptop_vm_path *path, const struct t
 	memset(c->tx, 0, sizeof(c->tx));
 	memset(c->rx, 0, sizeof(c->rx));
 	c->wrong_pid = c->wrong_comm = c->dropped = 0;
+	memset(c->dropped_by_kind, 0, sizeof(c->dropped_by_kind));
 	c->err = 0;
 
 	err = tcptop_vm_pair_open(&pair, path->family, path->protocol);
@@ -176,6 +181,12 @@ static bool tcptop_vm_run_path(const struct tcptop_vm_path *path, const struct t
 	       tcptop_vm_family_name(path->family), c->tx[0], err ? 0 : pair.ep[0].tx, c->rx[0],
 	       err ? 0 : pair.ep[0].rx, c->tx[1], err ? 0 : pair.ep[1].tx, c->rx[1],
 	       err ? 0 : pair.ep[1].rx, c->wrong_pid, c->wrong_comm, c->dropped, verdict);
+	/* Which kind of drop, so a loss can be told from a bug. */
+	for (k = 0; k < TCPTOP_DROPPED_KINDS; k++)
+		if (c->dropped_by_kind[k])
+			printf("# %s/%s: dropped %" PRIu64 " event(s): %s\n", path->name,
+			       tcptop_vm_family_name(path->family), c->dropped_by_kind[k],
+			       tcptop_drop_kind_name((enum tcptop_drop_kind)k));
 	fflush(stdout);
 	if (path->explore && !o->strict)
 		return true;
