@@ -145,17 +145,32 @@ static bool tcptop_btf_has(const struct btf *btf, const char *name, int kind)
 	return btf && btf__find_by_name_kind(btf, name, kind) > 0;
 }
 
-/* tcp_recvmsg lost its nonblock argument in 5.19; the running kernel's BTF says which we have. */
-static bool tcptop_recvmsg_has_nonblock(const struct btf *btf)
+/*
+ * Where tcp_recvmsg takes its flags, from the running kernel's BTF: 4th
+ * (index 3) since 5.19, 5th before (a nonblock argument came first); 7.2
+ * dropped addr_len after it, so the return value moves too.  Found by name, so
+ * any prototype that keeps sk first and calls the argument `flags` works.
+ * Returns -1 when the BTF says something else.
+ */
+static int tcptop_recvmsg_flags_arg(const struct btf *btf)
 {
 	const struct btf_type *t, *proto;
-	int id = btf__find_by_name_kind(btf, "tcp_recvmsg", BTF_KIND_FUNC);
+	const struct btf_param *params;
+	int i, id = btf__find_by_name_kind(btf, "tcp_recvmsg", BTF_KIND_FUNC);
 
 	if (id <= 0)
-		return false;
+		return -1;
 	t = btf__type_by_id(btf, id);
 	proto = t ? btf__type_by_id(btf, t->type) : NULL;
-	return proto && btf_vlen(proto) == 6;
+	if (!proto || !btf_is_func_proto(proto) || btf_vlen(proto) < 1)
+		return -1;
+	params = btf_params(proto);
+	if (strcmp(btf__name_by_offset(btf, params[0].name_off) ?: "", "sk") != 0)
+		return -1;
+	for (i = 1; i < btf_vlen(proto); i++)
+		if (strcmp(btf__name_by_offset(btf, params[i].name_off) ?: "", "flags") == 0)
+			return i;
+	return -1;
 }
 
 /* Which programs a mode needs; the rest are switched off before load. */
@@ -193,7 +208,7 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 			    const struct btf *btf, struct tcptop_mode_plan *p, char *why,
 			    size_t whylen)
 {
-	bool nonblock = tcptop_recvmsg_has_nonblock(btf);
+	int flags_arg = tcptop_recvmsg_flags_arg(btf);
 	bool sendpage = tcptop_btf_has(btf, "tcp_sendpage", BTF_KIND_FUNC);
 	bool splice = tcptop_btf_has(btf, "tcp_splice_read", BTF_KIND_FUNC);
 
@@ -223,9 +238,14 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 			snprintf(why, whylen, "the kernel's BTF does not describe tcp_sendmsg and tcp_recvmsg");
 			return -EOPNOTSUPP;
 		}
+		if (flags_arg < 0) {
+			snprintf(why, whylen, "tcp_recvmsg has a prototype we do not know (no `flags` argument in the kernel's BTF)");
+			return -EOPNOTSUPP;
+		}
+		/* One program for every prototype: it reads flags and the return value by position. */
+		skel->rodata->recvmsg_flags_arg = flags_arg;
 		tcptop_plan_add(p, skel->progs.tcptop_fexit_sendmsg);
-		tcptop_plan_add(p, nonblock ? skel->progs.tcptop_fexit_recvmsg_nonblock
-					    : skel->progs.tcptop_fexit_recvmsg);
+		tcptop_plan_add(p, skel->progs.tcptop_fexit_recvmsg);
 		if (sendpage)
 			tcptop_plan_add(p, skel->progs.tcptop_fexit_sendpage);
 		if (splice)
@@ -242,10 +262,15 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 			snprintf(why, whylen, "the kernel has no kprobe support (CONFIG_KPROBES is not set)");
 			return -EOPNOTSUPP;
 		}
+		/* Registers, not a frame: one entry program per place of flags (4th or 5th). */
+		if (flags_arg != 3 && flags_arg != 4) {
+			snprintf(why, whylen, "tcp_recvmsg has a prototype we do not know (flags is not its 4th or 5th argument)");
+			return -EOPNOTSUPP;
+		}
 		tcptop_plan_add(p, skel->progs.tcptop_kp_sendmsg);
 		tcptop_plan_add(p, skel->progs.tcptop_krp_sendmsg);
-		tcptop_plan_add(p, nonblock ? skel->progs.tcptop_kp_recvmsg_nonblock
-					    : skel->progs.tcptop_kp_recvmsg);
+		tcptop_plan_add(p, flags_arg == 4 ? skel->progs.tcptop_kp_recvmsg_nonblock
+						  : skel->progs.tcptop_kp_recvmsg);
 		tcptop_plan_add(p, skel->progs.tcptop_krp_recvmsg);
 		if (sendpage) {
 			tcptop_plan_add(p, skel->progs.tcptop_kp_sendpage);
