@@ -12,7 +12,9 @@
 #include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <linux/capability.h>
 
 #include <bpf/bpf.h>
@@ -171,6 +173,191 @@ static int tcptop_recvmsg_flags_arg(const struct btf *btf)
 		if (strcmp(btf__name_by_offset(btf, params[i].name_off) ?: "", "flags") == 0)
 			return i;
 	return -1;
+}
+
+/* ---- modes this kernel makes inexact ------------------------------------ */
+
+/*
+ * The kernel guards tp_btf and fentry/fexit programs against recursion with
+ * one counter per program and CPU (bpf_prog->active): while it is raised, the
+ * kernel skips the program and only counts the skip in recursion_misses.  When
+ * such a program can be preempted, a task preempted inside it leaves the
+ * counter raised, and the same hook hit by another task on that CPU is
+ * skipped: its bytes are lost (reported as skipped_by_kernel drops, never
+ * recovered).  fexit programs run with only migration (or nothing) disabled
+ * on every kernel; tp_btf programs too once tracepoints call their probes
+ * under SRCU-fast instead of with preemption off (Debian's 7.2; before, e.g.
+ * 6.12, they ran with preemption off).  Either matters only when the kernel
+ * preempts kernel code: preemption model full, lazy or RT.  Measured on
+ * Debian's 7.2 (lazy) under qemu: tracepoint mode lost one whole write() of
+ * 64 KiB in bulk transfers, fentry likewise; kprobe programs run with
+ * preemption off and stayed exact.
+ */
+enum tcptop_preempt { TCPTOP_PREEMPT_UNKNOWN, TCPTOP_PREEMPT_NO, TCPTOP_PREEMPT_YES };
+
+static enum tcptop_preempt tcptop_preempt_word(const char *w, size_t n)
+{
+	static const char *const no[] = { "none", "voluntary" };
+	static const char *const yes[] = { "full", "lazy", "rt" };
+	size_t i;
+
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (strlen(no[i]) == n && strncmp(w, no[i], n) == 0)
+			return TCPTOP_PREEMPT_NO;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (strlen(yes[i]) == n && strncmp(w, yes[i], n) == 0)
+			return TCPTOP_PREEMPT_YES;
+	return TCPTOP_PREEMPT_UNKNOWN;
+}
+
+/* The build's default model from a kernel config (plain or gzip: gzread reads both). */
+static enum tcptop_preempt tcptop_preempt_config(const char *path, char *model, size_t len)
+{
+	static const struct { const char *line, *name; } opts[] = {
+		{ "CONFIG_PREEMPT_RT=y", "rt" },
+		{ "CONFIG_PREEMPT_LAZY=y", "lazy" },
+		{ "CONFIG_PREEMPT=y", "full" },
+		{ "CONFIG_PREEMPT_VOLUNTARY=y", "voluntary" },
+		{ "CONFIG_PREEMPT_NONE=y", "none" },
+	};
+	enum tcptop_preempt found = TCPTOP_PREEMPT_UNKNOWN;
+	int best = (int)(sizeof(opts) / sizeof(opts[0]));
+	char line[256];
+	gzFile f = gzopen(path, "r");
+	int i;
+
+	if (!f)
+		return TCPTOP_PREEMPT_UNKNOWN;
+	while (gzgets(f, line, sizeof(line))) {
+		line[strcspn(line, "\n")] = '\0';
+		/* RT wins over the dynamic default it may sit beside. */
+		for (i = 0; i < best; i++) {
+			if (strcmp(line, opts[i].line) == 0) {
+				best = i;
+				snprintf(model, len, "%s (kernel config)", opts[i].name);
+				found = tcptop_preempt_word(opts[i].name, strlen(opts[i].name));
+			}
+		}
+	}
+	gzclose(f);
+	return found;
+}
+
+/*
+ * Whether the running kernel preempts kernel code, and which model it runs
+ * (in model).  The live setting first (debugfs), then the build (uname's
+ * version string), then the boot argument and the build's default of a
+ * kernel whose model is chosen at boot.
+ */
+static enum tcptop_preempt tcptop_preempt_model(char *model, size_t len)
+{
+	char buf[256] = "", path[512], *open_br, *close_br, *tok, *save = NULL;
+	enum tcptop_preempt r;
+	bool dynamic = false;
+	struct utsname uts;
+	FILE *f;
+
+	snprintf(model, len, "unknown");
+	f = fopen("/sys/kernel/debug/sched/preempt", "r");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f) && (open_br = strchr(buf, '(')) &&
+		    (close_br = strchr(open_br, ')'))) {
+			r = tcptop_preempt_word(open_br + 1, close_br - open_br - 1);
+			snprintf(model, len, "%.*s", (int)(close_br - open_br - 1), open_br + 1);
+			if (r != TCPTOP_PREEMPT_UNKNOWN) {
+				fclose(f);
+				return r;
+			}
+		}
+		fclose(f);
+	}
+	if (uname(&uts))
+		return TCPTOP_PREEMPT_UNKNOWN;
+	/* "#1 SMP PREEMPT_DYNAMIC ...": PREEMPT_RT, PREEMPT_DYNAMIC, PREEMPT_LAZY, PREEMPT or nothing. */
+	snprintf(buf, sizeof(buf), "%s", uts.version);
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (strcmp(tok, "PREEMPT_DYNAMIC") == 0)
+			dynamic = true;
+		else if (strcmp(tok, "PREEMPT_RT") == 0 || strcmp(tok, "PREEMPT_LAZY") == 0 ||
+			 strcmp(tok, "PREEMPT") == 0) {
+			snprintf(model, len, "%s (built in)", tok);
+			return TCPTOP_PREEMPT_YES;
+		}
+	}
+	if (!dynamic) {
+		snprintf(model, len, "none or voluntary (built in)");
+		return TCPTOP_PREEMPT_NO;
+	}
+	f = fopen("/proc/cmdline", "r");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f)) {
+			for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+				if (strncmp(tok, "preempt=", 8) != 0)
+					continue;
+				r = tcptop_preempt_word(tok + 8, strlen(tok + 8));
+				snprintf(model, len, "%s (preempt= at boot)", tok + 8);
+				if (r != TCPTOP_PREEMPT_UNKNOWN) {
+					fclose(f);
+					return r;
+				}
+			}
+		}
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/boot/config-%s", uts.release);
+	if ((r = tcptop_preempt_config(path, model, len)) != TCPTOP_PREEMPT_UNKNOWN)
+		return r;
+	snprintf(path, sizeof(path), "/usr/lib/modules/%s/config", uts.release);
+	if ((r = tcptop_preempt_config(path, model, len)) != TCPTOP_PREEMPT_UNKNOWN)
+		return r;
+	snprintf(path, sizeof(path), "/lib/modules/%s/config", uts.release);
+	if ((r = tcptop_preempt_config(path, model, len)) != TCPTOP_PREEMPT_UNKNOWN)
+		return r;
+	return tcptop_preempt_config("/proc/config.gz", model, len);
+}
+
+/*
+ * True, with the reason in why, when this kernel is known to make `probe`
+ * lose events (see above).  Unknown is not known: a kernel whose model we
+ * cannot learn keeps every mode.
+ */
+static bool tcptop_mode_inexact(enum tcptop_probe probe, const struct btf *btf, char *why,
+				size_t whylen)
+{
+	char model[64];
+
+	if (probe != TCPTOP_PROBE_TRACEPOINT && probe != TCPTOP_PROBE_FENTRY)
+		return false;
+	/* Tracepoints that call their probes under SRCU-fast have this guard's type in BTF. */
+	if (probe == TCPTOP_PROBE_TRACEPOINT &&
+	    !tcptop_btf_has(btf, "class_srcu_fast_notrace_t", BTF_KIND_TYPEDEF))
+		return false;
+	if (tcptop_preempt_model(model, sizeof(model)) != TCPTOP_PREEMPT_YES)
+		return false;
+	snprintf(why, whylen,
+		 "this kernel can preempt %s programs (preemption model %s), and then skips the same hook in other processes on that CPU, losing their bytes",
+		 probe == TCPTOP_PROBE_TRACEPOINT ? "tracepoint" : "fentry/fexit", model);
+	return true;
+}
+
+/*
+ * tcptop needs BPF atomic exchange (5.12) and socket storage in tracing
+ * programs (5.11).  Only used to explain a failure, never to refuse a kernel:
+ * distributions backport.
+ */
+#define TCPTOP_MIN_KERNEL_MAJOR 5
+#define TCPTOP_MIN_KERNEL_MINOR 12
+
+static bool tcptop_kernel_too_old(char *release, size_t len)
+{
+	struct utsname uts;
+	unsigned major = 0, minor = 0;
+
+	if (uname(&uts) || sscanf(uts.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	snprintf(release, len, "%s", uts.release);
+	return major < TCPTOP_MIN_KERNEL_MAJOR ||
+	       (major == TCPTOP_MIN_KERNEL_MAJOR && minor < TCPTOP_MIN_KERNEL_MINOR);
 }
 
 /* Which programs a mode needs; the rest are switched off before load. */
@@ -524,6 +711,28 @@ static int tcptop_open_cgroup(struct tcptop_tracer *tr, const char *path)
 	return 0;
 }
 
+/*
+ * No mode could load.  On a kernel older than tcptop's minimum that is the
+ * whole story, so say that in one sentence and keep the details for INFO.
+ */
+static void __attribute__((format(printf, 2, 3)))
+tcptop_log_mode_failure(struct tcptop_tracer *tr, const char *fmt, ...)
+{
+	char details[4 * TCPTOP_WHY_LEN], release[65];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(details, sizeof(details), fmt, ap);
+	va_end(ap);
+	if (tcptop_kernel_too_old(release, sizeof(release))) {
+		tcptop_log(tr, TCPTOP_LOG_ERROR, "this kernel (%s) is too old: tcptop needs Linux %d.%d or newer",
+			   release, TCPTOP_MIN_KERNEL_MAJOR, TCPTOP_MIN_KERNEL_MINOR);
+		tcptop_log(tr, TCPTOP_LOG_INFO, "%s", details);
+		return;
+	}
+	tcptop_log(tr, TCPTOP_LOG_ERROR, "%s", details);
+}
+
 int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **out)
 {
 	static const enum tcptop_probe auto_order[] = {
@@ -533,6 +742,7 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 	libbpf_print_fn_t old_print;
 	struct tcptop_tracer *tr;
 	struct btf *btf = NULL;
+	bool skipped_inexact = false;
 	size_t i;
 	int err;
 
@@ -568,12 +778,25 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 	if (opts->probe != TCPTOP_PROBE_AUTO) {
 		err = tcptop_try_mode(tr, opts, opts->probe, btf, why[0], sizeof(why[0]));
 		if (err) {
-			tcptop_log(tr, TCPTOP_LOG_ERROR, "%s mode cannot be used on this kernel: %s",
-				   tcptop_probe_name(opts->probe), why[0]);
+			tcptop_log_mode_failure(tr, "%s mode cannot be used on this kernel: %s",
+						tcptop_probe_name(opts->probe), why[0]);
 			goto cleanup;
 		}
+		/* Asked for by name: it runs, but says what it will lose. */
+		if (tcptop_mode_inexact(opts->probe, btf, why[1], sizeof(why[1])))
+			tcptop_log(tr, TCPTOP_LOG_WARNING,
+				   "%s mode is not exact on this kernel: %s (counted as skipped_by_kernel drops)",
+				   tcptop_probe_name(opts->probe), why[1]);
 	} else {
 		for (i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++) {
+			/* auto never picks a mode known to lose events here. */
+			if (tcptop_mode_inexact(auto_order[i], btf, why[i], sizeof(why[i]))) {
+				err = -EOPNOTSUPP;
+				skipped_inexact = true;
+				tcptop_log(tr, TCPTOP_LOG_INFO, "%s mode skipped: %s",
+					   tcptop_probe_name(auto_order[i]), why[i]);
+				continue;
+			}
 			err = tcptop_try_mode(tr, opts, auto_order[i], btf, why[i], sizeof(why[i]));
 			if (!err)
 				break;
@@ -581,9 +804,9 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 				   tcptop_probe_name(auto_order[i]), why[i]);
 		}
 		if (err) {
-			tcptop_log(tr, TCPTOP_LOG_ERROR,
-				   "no attach mode works on this kernel (tracepoint: %s; fentry: %s; kprobe: %s)",
-				   why[0], why[1], why[2]);
+			tcptop_log_mode_failure(tr, "no attach mode works on this kernel (tracepoint: %s; fentry: %s; kprobe: %s)%s",
+						why[0], why[1], why[2],
+						skipped_inexact ? "; a mode chosen by name still runs, and counts what it loses as skipped_by_kernel drops" : "");
 			goto cleanup;
 		}
 	}
