@@ -17,6 +17,17 @@ tests_vm_tcptop_vm_exact_SOURCES = \
 tests_vm_tcptop_vm_exact_LDADD = core/libtcptop.la -lpthread
 TESTS += tests/vm/tcptop-vm-exact
 
+# tcptop-vm-concurrent: eight connections at once (one sender and one receiver
+# thread each), so several tasks hit the same hooks on one CPU: what shows a
+# kernel that preempts our programs and skips the hook for the others.
+check_PROGRAMS += tests/vm/tcptop-vm-concurrent
+tests_vm_tcptop_vm_concurrent_SOURCES = \
+	tests/vm/vm_exact.h \
+	tests/vm/vm_concurrent.c \
+	tests/vm/vm_socket.c
+tests_vm_tcptop_vm_concurrent_LDADD = core/libtcptop.la -lpthread
+TESTS += tests/vm/tcptop-vm-concurrent
+
 # run-matrix.sh boots Debian 12's stock 6.1 cloud kernel under qemu (TCG) with
 # tcptop-vm-exact and the live tests (tests/live_*) built statically in an
 # initramfs, and runs them in fentry, kprobe and auto modes; then Debian 12's

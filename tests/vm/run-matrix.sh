@@ -264,9 +264,9 @@ vm_build_tests() {
 	programs=$(vm_programs)
 	echo "$programs" | grep -q '^tests/vm/tcptop-vm-exact:' ||
 		{ say "make does not know tests/vm/tcptop-vm-exact (is tests/vm.mk included?)" >&2; return 1; }
-	# tcptop-vm-exact and the core's live tests (tests/live_*), rebuilt static
+	# tcptop-vm-exact, tcptop-vm-concurrent and the core's live tests (tests/live_*), rebuilt static
 	# from the sources make knows.
-	echo "$programs" | grep -E '^tests/(live_|vm/tcptop-vm-exact)' | while read -r line; do
+	echo "$programs" | grep -E '^tests/(live_|vm/tcptop-vm-)' | while read -r line; do
 		prog=${line%%:*}
 		srcs=${line#*: }
 		flags=${srcs#*|}
@@ -434,7 +434,7 @@ vm_series_tests() {
 	local series=$1 var want
 	var=TCPTOP_VM_TESTS_${series//./_}
 	want=${!var:-${TCPTOP_VM_TESTS:-}}
-	case $series in 6.1|sid|[7-9].*) ;; *) [ -n "$want" ] || want=tcptop-vm-exact ;; esac
+	case $series in 6.1|sid|[7-9].*) ;; *) [ -n "$want" ] || want="tcptop-vm-exact tcptop-vm-concurrent" ;; esac
 	echo "$tests" | while read -r name rest; do
 		[ -z "$want" ] || case " $want " in *" $name "*) ;; *) continue ;; esac
 		echo "$name $rest"
@@ -466,7 +466,7 @@ for series in ${TCPTOP_VM_KERNELS:-6.1 6.12 sid 5.10}; do
 	while read -r name bin args; do
 		for mode in $modes; do
 			case " $inexact " in
-				*" $mode "*) [ "$name" = tcptop-vm-exact ] || continue ;;
+				*" $mode "*) case $name in tcptop-vm-exact|tcptop-vm-concurrent) ;; *) continue ;; esac ;;
 			esac
 			echo "$name $mode $bin $args"
 		done
