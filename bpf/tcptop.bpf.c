@@ -668,9 +668,9 @@ int BPF_PROG(tcptop_fexit_sendpage, struct sock *sk, void *page, int offset, siz
  * before 5.19, (sk, msg, len, flags, addr_len) until 7.x, (sk, msg, len,
  * flags) on 7.2.  User space finds `flags` by name in the kernel's BTF and
  * sets its position here; the return value follows the last argument, which
- * bpf_get_func_ret finds whatever their number.  Both helpers are rewritten
- * into plain loads from the trampoline's frame by the verifier (x86-64 and
- * arm64), so they are not helper calls at run time.  sk is the first
+ * bpf_get_func_ret finds whatever their number.  The verifier rewrites both
+ * helpers into a few loads from the trampoline's frame (do_misc_fixups, since
+ * 5.17, every architecture), so they cost no helper call.  sk is the first
  * argument in every prototype, read from the context so it stays a trusted
  * pointer.
  */
