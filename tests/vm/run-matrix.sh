@@ -114,12 +114,18 @@ vm_papt_update() {
 		{ sed 's/^/  /' "$(vm_papt_dir)/update.log" >&2; return 1; }
 }
 
-# Package names, one a line, from the system's lists or the private ones.
+# Package names, one a line, from the system's lists or the private ones.  The
+# private lists are refreshed once a day (best effort), so "sid" follows sid.
 vm_list_packages() {
+	local stamp
 	if vm_is_system_series "$1"; then
 		apt-cache search --names-only '^linux-(image|binary)-.*-cloud-amd64(-unsigned)?$' 2>/dev/null
 	else
 		[ -d "$(vm_papt_dir)/lists" ] || return 0
+		stamp=$(vm_papt_dir)/update.log
+		if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
+			vm_papt_update || say "cannot refresh the private package lists; using what they hold" >&2
+		fi
 		vm_papt apt-cache search --names-only '^linux-(image|binary)-.*-cloud-amd64(-unsigned)?$' 2>/dev/null
 	fi | awk '{print $1}'
 }
