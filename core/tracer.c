@@ -189,11 +189,11 @@ static int tcptop_recvmsg_flags_arg(const struct btf *btf)
  * under SRCU-fast instead of with preemption off (Debian's 7.2; before, e.g.
  * 6.12, they ran with preemption off).  Either matters only when the kernel
  * preempts kernel code: preemption model full, lazy or RT.  Measured under
- * qemu with eight connections sending 3 MiB at once (tcptop-vm-concurrent,
- * 6 runs): on Debian's 7.2 (lazy) tracepoint mode lost 4 to 25 writes of
- * 64 KiB in every run, fentry lost in 5 of 6, kprobe (its programs run with
- * preemption off) never; on 6.12 booted with preempt=full, tracepoint never,
- * fentry in 3 of 5.
+ * qemu with eight connections sending 3 MiB at once (tcptop-vm-concurrent):
+ * on Debian's 7.2 (lazy) tracepoint mode lost 4 to 25 writes of 64 KiB in
+ * each of 7 runs, fentry lost in 6, kprobe (its programs run with preemption
+ * off) in none; on 6.12 booted with preempt=full, tracepoint lost in none of
+ * 6 runs, fentry in 4.
  */
 enum tcptop_preempt { TCPTOP_PREEMPT_UNKNOWN, TCPTOP_PREEMPT_NO, TCPTOP_PREEMPT_YES };
 
