@@ -665,8 +665,8 @@ int BPF_PROG(tcptop_fexit_sendpage, struct sock *sk, void *page, int offset, siz
 
 /*
  * tcp_recvmsg's prototype varies: (sk, msg, len, nonblock, flags, addr_len)
- * before 5.19, (sk, msg, len, flags, addr_len) until 7.x, (sk, msg, len,
- * flags) on 7.2.  User space finds `flags` by name in the kernel's BTF and
+ * before 5.19, (sk, msg, len, flags, addr_len) from 5.19 (6.12 still), and
+ * (sk, msg, len, flags) once addr_len went (6.18 and 7.2 have it).  User space finds `flags` by name in the kernel's BTF and
  * sets its position here; the return value follows the last argument, which
  * bpf_get_func_ret finds whatever their number.  The verifier rewrites both
  * helpers into a few loads from the trampoline's frame (do_misc_fixups, since

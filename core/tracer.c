@@ -149,8 +149,9 @@ static bool tcptop_btf_has(const struct btf *btf, const char *name, int kind)
 
 /*
  * Where tcp_recvmsg takes its flags, from the running kernel's BTF: 4th
- * (index 3) since 5.19, 5th before (a nonblock argument came first); 7.2
- * dropped addr_len after it, so the return value moves too.  Found by name, so
+ * (index 3) since 5.19, 5th before (a nonblock argument came first); later
+ * kernels (6.18, 7.2; not 6.12) dropped addr_len after it, so the return
+ * value moves too.  Found by name, so
  * any prototype that keeps sk first and calls the argument `flags` works.
  * Returns -1 when the BTF says something else.
  */
