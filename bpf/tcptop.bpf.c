@@ -1008,23 +1008,29 @@ int BPF_PROG(tcptop_fexit_sendpage, struct sock *sk, void *page, int offset, siz
 	return 0;
 }
 
-/* Since 5.19: tcp_recvmsg(sk, msg, len, flags, addr_len). */
-SEC("fexit/tcp_recvmsg")
-int BPF_PROG(tcptop_fexit_recvmsg, struct sock *sk, void *msg, size_t len, int flags,
-	     int *addr_len, int ret)
-{
-	if (tcptop_recv_counts(ret, flags))
-		tcptop_count_tracing(sk, ret, true);
-	return 0;
-}
+/*
+ * tcp_recvmsg's prototype varies: (sk, msg, len, nonblock, flags, addr_len)
+ * before 5.19, (sk, msg, len, flags, addr_len) from 5.19 (6.12 still), and
+ * (sk, msg, len, flags) once addr_len went (6.18 and 7.2 have it).  User space finds `flags` by name in the kernel's BTF and
+ * sets its position here; the return value follows the last argument, which
+ * bpf_get_func_ret finds whatever their number.  The verifier rewrites both
+ * helpers into a few loads from the trampoline's frame (do_misc_fixups, since
+ * 5.17, every architecture), so they cost no helper call.  sk is the first
+ * argument in every prototype, read from the context so it stays a trusted
+ * pointer.
+ */
+const volatile __u32 recvmsg_flags_arg = 3;
 
-/* Before 5.19: tcp_recvmsg(sk, msg, len, nonblock, flags, addr_len). */
 SEC("fexit/tcp_recvmsg")
-int BPF_PROG(tcptop_fexit_recvmsg_nonblock, struct sock *sk, void *msg, size_t len,
-	     int nonblock, int flags, int *addr_len, int ret)
+int tcptop_fexit_recvmsg(unsigned long long *ctx)
 {
-	if (tcptop_recv_counts(ret, flags))
-		tcptop_count_tracing(sk, ret, true);
+	struct sock *sk = (struct sock *)ctx[0];
+	__u64 flags, ret;
+
+	if (bpf_get_func_arg(ctx, recvmsg_flags_arg, &flags) || bpf_get_func_ret(ctx, &ret))
+		return 0;
+	if (tcptop_recv_counts((int)ret, (int)flags))
+		tcptop_count_tracing(sk, (int)ret, true);
 	return 0;
 }
 

@@ -12,7 +12,9 @@
 #include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <linux/capability.h>
 
 #include <bpf/bpf.h>
@@ -90,17 +92,220 @@ static bool tcptop_btf_has(const struct btf *btf, const char *name, int kind)
 	return btf && btf__find_by_name_kind(btf, name, kind) > 0;
 }
 
-/* tcp_recvmsg lost its nonblock argument in 5.19; the running kernel's BTF says which we have. */
-static bool tcptop_recvmsg_has_nonblock(const struct btf *btf)
+/*
+ * Where tcp_recvmsg takes its flags, from the running kernel's BTF: 4th
+ * (index 3) since 5.19, 5th before (a nonblock argument came first); later
+ * kernels (6.18, 7.2; not 6.12) dropped addr_len after it, so the return
+ * value moves too.  Found by name, so
+ * any prototype that keeps sk first and calls the argument `flags` works.
+ * Returns -1 when the BTF says something else.
+ */
+static int tcptop_recvmsg_flags_arg(const struct btf *btf)
 {
 	const struct btf_type *t, *proto;
-	int id = btf__find_by_name_kind(btf, "tcp_recvmsg", BTF_KIND_FUNC);
+	const struct btf_param *params;
+	int i, id = btf__find_by_name_kind(btf, "tcp_recvmsg", BTF_KIND_FUNC);
 
 	if (id <= 0)
-		return false;
+		return -1;
 	t = btf__type_by_id(btf, id);
 	proto = t ? btf__type_by_id(btf, t->type) : NULL;
-	return proto && btf_vlen(proto) == 6;
+	if (!proto || !btf_is_func_proto(proto) || btf_vlen(proto) < 1)
+		return -1;
+	params = btf_params(proto);
+	if (strcmp(btf__name_by_offset(btf, params[0].name_off) ?: "", "sk") != 0)
+		return -1;
+	for (i = 1; i < btf_vlen(proto); i++)
+		if (strcmp(btf__name_by_offset(btf, params[i].name_off) ?: "", "flags") == 0)
+			return i;
+	return -1;
+}
+
+/* ---- modes this kernel makes inexact ------------------------------------ */
+
+/*
+ * The kernel guards tp_btf and fentry/fexit programs against recursion with
+ * one counter per program and CPU (bpf_prog->active): while it is raised, the
+ * kernel skips the program and only counts the skip in recursion_misses.  When
+ * such a program can be preempted, a task preempted inside it leaves the
+ * counter raised, and the same hook hit by another task on that CPU is
+ * skipped: its bytes are lost (reported as skipped_by_kernel drops, never
+ * recovered).  fexit programs run with only migration (or nothing) disabled
+ * on every kernel; tp_btf programs too once tracepoints call their probes
+ * under SRCU-fast instead of with preemption off (Debian's 7.2; before, e.g.
+ * 6.12, they ran with preemption off).  Either matters only when the kernel
+ * preempts kernel code: preemption model full, lazy or RT.  Measured under
+ * qemu with eight connections sending 3 MiB at once (tcptop-vm-concurrent):
+ * on Debian's 7.2 (lazy) tracepoint mode lost 4 to 25 writes of 64 KiB in
+ * each of 7 runs, fentry lost in 6, kprobe (its programs run with preemption
+ * off) in none; on 6.12 booted with preempt=full, tracepoint lost in none of
+ * 6 runs, fentry in 4.
+ */
+enum tcptop_preempt { TCPTOP_PREEMPT_UNKNOWN, TCPTOP_PREEMPT_NO, TCPTOP_PREEMPT_YES };
+
+static enum tcptop_preempt tcptop_preempt_word(const char *w, size_t n)
+{
+	static const char *const no[] = { "none", "voluntary" };
+	static const char *const yes[] = { "full", "lazy", "rt" };
+	size_t i;
+
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (strlen(no[i]) == n && strncmp(w, no[i], n) == 0)
+			return TCPTOP_PREEMPT_NO;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (strlen(yes[i]) == n && strncmp(w, yes[i], n) == 0)
+			return TCPTOP_PREEMPT_YES;
+	return TCPTOP_PREEMPT_UNKNOWN;
+}
+
+/* The build's default model from a kernel config (plain or gzip: gzread reads both). */
+static enum tcptop_preempt tcptop_preempt_config(const char *path, char *model, size_t len)
+{
+	static const struct { const char *line, *name; } opts[] = {
+		{ "CONFIG_PREEMPT_RT=y", "rt" },
+		{ "CONFIG_PREEMPT_LAZY=y", "lazy" },
+		{ "CONFIG_PREEMPT=y", "full" },
+		{ "CONFIG_PREEMPT_VOLUNTARY=y", "voluntary" },
+		{ "CONFIG_PREEMPT_NONE=y", "none" },
+	};
+	enum tcptop_preempt found = TCPTOP_PREEMPT_UNKNOWN;
+	int best = (int)(sizeof(opts) / sizeof(opts[0]));
+	char line[256];
+	gzFile f = gzopen(path, "r");
+	int i;
+
+	if (!f)
+		return TCPTOP_PREEMPT_UNKNOWN;
+	while (gzgets(f, line, sizeof(line))) {
+		line[strcspn(line, "\n")] = '\0';
+		/* RT wins over the dynamic default it may sit beside. */
+		for (i = 0; i < best; i++) {
+			if (strcmp(line, opts[i].line) == 0) {
+				best = i;
+				snprintf(model, len, "%s (kernel config)", opts[i].name);
+				found = tcptop_preempt_word(opts[i].name, strlen(opts[i].name));
+			}
+		}
+	}
+	gzclose(f);
+	return found;
+}
+
+/*
+ * Whether the running kernel preempts kernel code, and which model it runs
+ * (in model).  The live setting first (debugfs), then the build (uname's
+ * version string), then the boot argument and the build's default of a
+ * kernel whose model is chosen at boot.
+ */
+static enum tcptop_preempt tcptop_preempt_model(char *model, size_t len)
+{
+	char buf[256] = "", path[512], *open_br, *close_br, *tok, *save = NULL;
+	enum tcptop_preempt r;
+	bool dynamic = false;
+	struct utsname uts;
+	FILE *f;
+
+	snprintf(model, len, "unknown");
+	f = fopen("/sys/kernel/debug/sched/preempt", "r");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f) && (open_br = strchr(buf, '(')) &&
+		    (close_br = strchr(open_br, ')'))) {
+			r = tcptop_preempt_word(open_br + 1, close_br - open_br - 1);
+			snprintf(model, len, "%.*s", (int)(close_br - open_br - 1), open_br + 1);
+			if (r != TCPTOP_PREEMPT_UNKNOWN) {
+				fclose(f);
+				return r;
+			}
+		}
+		fclose(f);
+	}
+	if (uname(&uts))
+		return TCPTOP_PREEMPT_UNKNOWN;
+	/* "#1 SMP PREEMPT_DYNAMIC ...": PREEMPT_RT, PREEMPT_DYNAMIC, PREEMPT_LAZY, PREEMPT or nothing. */
+	snprintf(buf, sizeof(buf), "%s", uts.version);
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (strcmp(tok, "PREEMPT_DYNAMIC") == 0)
+			dynamic = true;
+		else if (strcmp(tok, "PREEMPT_RT") == 0 || strcmp(tok, "PREEMPT_LAZY") == 0 ||
+			 strcmp(tok, "PREEMPT") == 0) {
+			snprintf(model, len, "%s (built in)", tok);
+			return TCPTOP_PREEMPT_YES;
+		}
+	}
+	if (!dynamic) {
+		snprintf(model, len, "none or voluntary (built in)");
+		return TCPTOP_PREEMPT_NO;
+	}
+	f = fopen("/proc/cmdline", "r");
+	if (f) {
+		if (fgets(buf, sizeof(buf), f)) {
+			for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+				if (strncmp(tok, "preempt=", 8) != 0)
+					continue;
+				r = tcptop_preempt_word(tok + 8, strlen(tok + 8));
+				snprintf(model, len, "%s (preempt= at boot)", tok + 8);
+				if (r != TCPTOP_PREEMPT_UNKNOWN) {
+					fclose(f);
+					return r;
+				}
+			}
+		}
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/boot/config-%s", uts.release);
+	if ((r = tcptop_preempt_config(path, model, len)) != TCPTOP_PREEMPT_UNKNOWN)
+		return r;
+	snprintf(path, sizeof(path), "/usr/lib/modules/%s/config", uts.release);
+	if ((r = tcptop_preempt_config(path, model, len)) != TCPTOP_PREEMPT_UNKNOWN)
+		return r;
+	snprintf(path, sizeof(path), "/lib/modules/%s/config", uts.release);
+	if ((r = tcptop_preempt_config(path, model, len)) != TCPTOP_PREEMPT_UNKNOWN)
+		return r;
+	return tcptop_preempt_config("/proc/config.gz", model, len);
+}
+
+/*
+ * True, with the reason in why, when this kernel is known to make `probe`
+ * lose events (see above).  Unknown is not known: a kernel whose model we
+ * cannot learn keeps every mode.
+ */
+static bool tcptop_mode_inexact(enum tcptop_probe probe, const struct btf *btf, char *why,
+				size_t whylen)
+{
+	char model[64];
+
+	if (probe != TCPTOP_PROBE_TRACEPOINT && probe != TCPTOP_PROBE_FENTRY)
+		return false;
+	/* Tracepoints that call their probes under SRCU-fast have this guard's type in BTF. */
+	if (probe == TCPTOP_PROBE_TRACEPOINT &&
+	    !tcptop_btf_has(btf, "class_srcu_fast_notrace_t", BTF_KIND_TYPEDEF))
+		return false;
+	if (tcptop_preempt_model(model, sizeof(model)) != TCPTOP_PREEMPT_YES)
+		return false;
+	snprintf(why, whylen,
+		 "this kernel can preempt %s programs (preemption model %s), and then skips the same hook in other processes on that CPU, losing their bytes",
+		 probe == TCPTOP_PROBE_TRACEPOINT ? "tracepoint" : "fentry/fexit", model);
+	return true;
+}
+
+/*
+ * tcptop needs BPF atomic exchange (5.12) and socket storage in tracing
+ * programs (5.11).  Only used to explain a failure, never to refuse a kernel:
+ * distributions backport.
+ */
+#define TCPTOP_MIN_KERNEL_MAJOR 5
+#define TCPTOP_MIN_KERNEL_MINOR 12
+
+static bool tcptop_kernel_too_old(char *release, size_t len)
+{
+	struct utsname uts;
+	unsigned major = 0, minor = 0;
+
+	if (uname(&uts) || sscanf(uts.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	snprintf(release, len, "%s", uts.release);
+	return major < TCPTOP_MIN_KERNEL_MAJOR ||
+	       (major == TCPTOP_MIN_KERNEL_MAJOR && minor < TCPTOP_MIN_KERNEL_MINOR);
 }
 
 /* ---- the plan: which programs a mode needs ---------------------------------- */
@@ -145,7 +350,7 @@ int tcptop_mode_fit(const struct btf *btf, enum tcptop_probe probe, bool forced,
 		    struct tcptop_kernel_fit *fit, char *why, size_t whylen)
 {
 	memset(fit, 0, sizeof(*fit));
-	fit->recvmsg_nonblock = tcptop_recvmsg_has_nonblock(btf);
+	fit->recvmsg_flags_arg = tcptop_recvmsg_flags_arg(btf);
 	fit->sendpage = tcptop_btf_has(btf, "tcp_sendpage", BTF_KIND_FUNC);
 	fit->splice_read = tcptop_btf_has(btf, "tcp_splice_read", BTF_KIND_FUNC);
 	switch (probe) {
@@ -175,8 +380,17 @@ int tcptop_mode_fit(const struct btf *btf, enum tcptop_probe probe, bool forced,
 			snprintf(why, whylen, "the kernel's BTF does not describe tcp_sendmsg and tcp_recvmsg");
 			return -EOPNOTSUPP;
 		}
+		if (fit->recvmsg_flags_arg < 0) {
+			snprintf(why, whylen, "tcp_recvmsg has a prototype we do not know (no `flags` argument in the kernel's BTF)");
+			return -EOPNOTSUPP;
+		}
 		return 0;
 	case TCPTOP_PROBE_KPROBE:
+		/* Registers, not a frame: one entry program per place of flags (4th or 5th). */
+		if (fit->recvmsg_flags_arg != 3 && fit->recvmsg_flags_arg != 4) {
+			snprintf(why, whylen, "tcp_recvmsg has a prototype we do not know (flags is not its 4th or 5th argument)");
+			return -EOPNOTSUPP;
+		}
 		return 0;
 	default:
 		snprintf(why, whylen, "unknown attach mode");
@@ -190,14 +404,14 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe, bo
 			    size_t whylen)
 {
 	struct tcptop_kernel_fit fit;
-	bool nonblock, sendpage, splice;
-	int err;
+	bool sendpage, splice;
+	int err, flags_arg;
 
 	memset(p, 0, sizeof(*p));
 	err = tcptop_mode_fit(btf, probe, forced, &fit, why, whylen);
 	if (err)
 		return err;
-	nonblock = fit.recvmsg_nonblock;
+	flags_arg = fit.recvmsg_flags_arg;
 	sendpage = fit.sendpage;
 	splice = fit.splice_read;
 	switch (probe) {
@@ -216,9 +430,10 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe, bo
 		p->flows = skel->maps.flows_sk;
 		break;
 	case TCPTOP_PROBE_FENTRY:
+		/* One program for every prototype: it reads flags and the return value by position. */
+		skel->rodata->recvmsg_flags_arg = flags_arg;
 		tcptop_plan_add(p, skel->progs.tcptop_fexit_sendmsg);
-		tcptop_plan_add(p, nonblock ? skel->progs.tcptop_fexit_recvmsg_nonblock
-					    : skel->progs.tcptop_fexit_recvmsg);
+		tcptop_plan_add(p, skel->progs.tcptop_fexit_recvmsg);
 		if (sendpage)
 			tcptop_plan_add(p, skel->progs.tcptop_fexit_sendpage);
 		if (splice)
@@ -238,8 +453,8 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe, bo
 		}
 		tcptop_plan_add(p, skel->progs.tcptop_kp_sendmsg);
 		tcptop_plan_add(p, skel->progs.tcptop_krp_sendmsg);
-		tcptop_plan_add(p, nonblock ? skel->progs.tcptop_kp_recvmsg_nonblock
-					    : skel->progs.tcptop_kp_recvmsg);
+		tcptop_plan_add(p, flags_arg == 4 ? skel->progs.tcptop_kp_recvmsg_nonblock
+						  : skel->progs.tcptop_kp_recvmsg);
 		tcptop_plan_add(p, skel->progs.tcptop_krp_recvmsg);
 		if (sendpage) {
 			tcptop_plan_add(p, skel->progs.tcptop_kp_sendpage);
@@ -658,6 +873,28 @@ static void tcptop_tracer_free(struct tcptop_tracer *tr)
 	free(tr);
 }
 
+/*
+ * No mode could load.  On a kernel older than tcptop's minimum that is the
+ * whole story, so say that in one sentence and keep the details for INFO.
+ */
+static void __attribute__((format(printf, 2, 3)))
+tcptop_log_mode_failure(struct tcptop_tracer *tr, const char *fmt, ...)
+{
+	char details[4 * TCPTOP_WHY_LEN], release[65];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(details, sizeof(details), fmt, ap);
+	va_end(ap);
+	if (tcptop_kernel_too_old(release, sizeof(release))) {
+		tcptop_log(tr, TCPTOP_LOG_ERROR, "this kernel (%s) is too old: tcptop needs Linux %d.%d or newer",
+			   release, TCPTOP_MIN_KERNEL_MAJOR, TCPTOP_MIN_KERNEL_MINOR);
+		tcptop_log(tr, TCPTOP_LOG_INFO, "%s", details);
+		return;
+	}
+	tcptop_log(tr, TCPTOP_LOG_ERROR, "%s", details);
+}
+
 int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **out)
 {
 	static const enum tcptop_probe auto_order[] = {
@@ -667,6 +904,7 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 	libbpf_print_fn_t old_print;
 	struct tcptop_tracer *tr;
 	struct btf *btf = NULL;
+	bool skipped_inexact = false;
 	size_t i;
 	int err;
 
@@ -712,12 +950,25 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 	if (opts->probe != TCPTOP_PROBE_AUTO) {
 		err = tcptop_try_mode_with_drain(tr, opts, opts->probe, btf, why[0], sizeof(why[0]));
 		if (err) {
-			tcptop_log(tr, TCPTOP_LOG_ERROR, "%s mode cannot be used on this kernel: %s",
-				   tcptop_probe_name(opts->probe), why[0]);
+			tcptop_log_mode_failure(tr, "%s mode cannot be used on this kernel: %s",
+						tcptop_probe_name(opts->probe), why[0]);
 			goto cleanup;
 		}
+		/* Asked for by name: it runs, but says what it will lose. */
+		if (tcptop_mode_inexact(opts->probe, btf, why[1], sizeof(why[1])))
+			tcptop_log(tr, TCPTOP_LOG_WARNING,
+				   "%s mode is not exact on this kernel: %s (counted as skipped_by_kernel drops)",
+				   tcptop_probe_name(opts->probe), why[1]);
 	} else {
 		for (i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++) {
+			/* auto never picks a mode known to lose events here. */
+			if (tcptop_mode_inexact(auto_order[i], btf, why[i], sizeof(why[i]))) {
+				err = -EOPNOTSUPP;
+				skipped_inexact = true;
+				tcptop_log(tr, TCPTOP_LOG_INFO, "%s mode skipped: %s",
+					   tcptop_probe_name(auto_order[i]), why[i]);
+				continue;
+			}
 			err = tcptop_try_mode_with_drain(tr, opts, auto_order[i], btf, why[i],
 							 sizeof(why[i]));
 			if (!err)
@@ -726,9 +977,9 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 				   tcptop_probe_name(auto_order[i]), why[i]);
 		}
 		if (err) {
-			tcptop_log(tr, TCPTOP_LOG_ERROR,
-				   "no attach mode works on this kernel (tracepoint: %s; fentry: %s; kprobe: %s)",
-				   why[0], why[1], why[2]);
+			tcptop_log_mode_failure(tr, "no attach mode works on this kernel (tracepoint: %s; fentry: %s; kprobe: %s)%s",
+						why[0], why[1], why[2],
+						skipped_inexact ? "; a mode chosen by name still runs, and counts what it loses as skipped_by_kernel drops" : "");
 			goto cleanup;
 		}
 	}

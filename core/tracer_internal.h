@@ -96,7 +96,7 @@ struct tcptop_tracer {
 /* What the running kernel offers a mode, from its BTF (tracer.c). */
 struct btf;
 struct tcptop_kernel_fit {
-	bool recvmsg_nonblock;	/* tcp_recvmsg still has the nonblock argument (before 5.19) */
+	int recvmsg_flags_arg;	/* position of tcp_recvmsg's flags (3, or 4 before 5.19); -1 unknown */
 	bool sendpage;		/* tcp_sendpage exists (before 6.5): sendfile and splice use it */
 	bool splice_read;	/* tcp_splice_read */
 };

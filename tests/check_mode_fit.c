@@ -16,7 +16,7 @@
 struct kernel_shape {
 	bool tracepoints;	/* btf_trace_sock_send_length and friends (6.3+) */
 	bool sendpage;		/* tcp_sendpage (before 6.5) */
-	int recvmsg_args;	/* 6 before 5.19, 5 after */
+	int recvmsg_args;	/* 6 before 5.19, 5 after, 4 on 7.2 */
 };
 
 static struct btf *fake_kernel(const struct kernel_shape *k)
@@ -38,8 +38,12 @@ static struct btf *fake_kernel(const struct kernel_shape *k)
 	if (k->sendpage)
 		ck_assert_int_gt(btf__add_func(b, "tcp_sendpage", BTF_FUNC_GLOBAL, proto), 0);
 	proto = btf__add_func_proto(b, id);
-	for (i = 0; i < k->recvmsg_args; i++)
-		ck_assert_int_gt(btf__add_func_param(b, i == 0 ? "sk" : "arg", id), -1);
+	for (i = 0; i < k->recvmsg_args; i++) {
+		static const char *const six[] = { "sk", "msg", "len", "nonblock", "flags", "addr_len" };
+		static const char *const five[] = { "sk", "msg", "len", "flags", "addr_len" };
+
+		ck_assert_int_gt(btf__add_func_param(b, k->recvmsg_args == 6 ? six[i] : five[i], id), -1);
+	}
 	ck_assert_int_gt(btf__add_func(b, "tcp_recvmsg", BTF_FUNC_GLOBAL, proto), 0);
 	return b;
 }
@@ -64,7 +68,11 @@ START_TEST(test_newer_kernels_take_tracepoints)
 
 	ck_assert_int_eq(fit(&k, TCPTOP_PROBE_TRACEPOINT, false, &f, why), 0);
 	ck_assert(!f.sendpage);
-	ck_assert(!f.recvmsg_nonblock);
+	ck_assert_int_eq(f.recvmsg_flags_arg, 3);
+	/* 7.2 dropped addr_len: flags is still found by name. */
+	k.recvmsg_args = 4;
+	ck_assert_int_eq(fit(&k, TCPTOP_PROBE_FENTRY, false, &f, why), 0);
+	ck_assert_int_eq(f.recvmsg_flags_arg, 3);
 }
 END_TEST
 
@@ -95,7 +103,7 @@ START_TEST(test_older_kernels)
 	ck_assert_int_eq(fit(&k, TCPTOP_PROBE_TRACEPOINT, true, &f, why), -EOPNOTSUPP);
 	ck_assert_ptr_nonnull(strstr(why, "6.3"));
 	ck_assert_int_eq(fit(&k, TCPTOP_PROBE_FENTRY, false, &f, why), 0);
-	ck_assert(f.recvmsg_nonblock);
+	ck_assert_int_eq(f.recvmsg_flags_arg, 4);
 	ck_assert(f.sendpage);
 }
 END_TEST

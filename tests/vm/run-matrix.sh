@@ -3,23 +3,35 @@
 # statically linked live tests in an initramfs, and run them in each attach
 # mode the host cannot use.  The host (locked down) covers tracepoint mode;
 # this covers fentry, kprobe and auto on Debian 12's stock 6.1 kernel (every
-# live test), and all four modes on Debian 12's 6.12 kernel (tcptop-vm-exact).
+# live test), all four modes on Debian 12's 6.12 kernel (tcptop-vm-exact),
+# all four on Debian sid's newest kernel (7.2 today: every live test in the
+# modes tcptop calls exact there, tcptop-vm-exact in all), and Debian 11's
+# 5.10, which tcptop must refuse in every mode, naming its minimum kernel.
 #
 # Exit 0 when every test passed in every mode, 1 otherwise.  A kernel that
 # cannot be fetched or a VM that does not boot or does not finish is a
 # failure, never a skip.  Timing inside TCG means nothing: correctness only.
 #
 # Knobs (environment):
-#   TCPTOP_VM_KERNELS       kernel series to boot (default "6.1 6.12": Debian 12's
-#                           stock kernel and its newer 6.12 kernel)
+#   TCPTOP_VM_KERNELS       kernel series to boot (default "6.1 6.12 sid 5.10"): Debian
+#                           12's 6.1 and 6.12 (the system's package lists), "sid" (the
+#                           newest sid has), a named sid series such as "7.2", and
+#                           "5.10" (bullseye); the last three through a private apt
+#                           state under the cache, never the system's sources
 #   TCPTOP_VM_MODES_<series> modes for one series, dots as underscores
-#                           (default: fentry kprobe auto; 6.3+ adds tracepoint)
-#   TCPTOP_VM_TESTS[_<series>] names of tests to run (default: all of them on 6.1,
-#                           tcptop-vm-exact alone on other series)
-#   TCPTOP_VM_CACHE         where fetched kernels are kept
+#                           (default: fentry kprobe auto; 6.3+, sid and too-old kernels
+#                           add tracepoint)
+#   TCPTOP_VM_TESTS[_<series>] names of tests to run (default: all of them on 6.1 and
+#                           sid, tcptop-vm-exact alone on other series)
+#   TCPTOP_VM_INEXACT_MODES_<series> modes tcptop warns are not exact on that kernel:
+#                           only tcptop-vm-exact runs in them, and a shortfall made of
+#                           events the kernel skipped is LOSS (default "tracepoint fentry"
+#                           on sid and 7.x: those kernels preempt tracing programs)
+#   TCPTOP_VM_CACHE         where fetched kernels (and the private apt state) are kept
 #                           (default ${XDG_CACHE_HOME:-$HOME/.cache}/collectd-tcptop)
 #   TCPTOP_VM_TIMEOUT       seconds for one VM, boot to power-off (default 1800)
 #   TCPTOP_VM_TEST_TIMEOUT  seconds for one test in one mode (default 300)
+#   TCPTOP_VM_APPEND        extra kernel command line (say preempt=full), for investigations
 #   TCPTOP_VM_MODULES       kernel modules to load first (default: what kernel TLS needs)
 #   TCPTOP_VM_SKIP=1        skip the whole matrix (exit 77), for quick local runs
 #   CC                      compiler for the static test binaries (default cc)
@@ -53,42 +65,138 @@ fi
 
 # ---- kernels -------------------------------------------------------------------
 
-# Debian's package name for a series: 6.1 -> linux-image-6.1.0-N-cloud-amd64-unsigned,
-# 6.12 -> linux-image-6.12.N+deb12-cloud-amd64-unsigned.
+# Where each series comes from.  Debian 12's own kernels (6.1, 6.12) come through
+# the system's package lists, as before.  Every other series comes from a private
+# apt state under the cache (its own sources.list, lists and archives), so the
+# system's sources are never touched:
+#   5.10  bullseye   linux-image-5.10.0-N-cloud-amd64-unsigned   (boot/vmlinuz-*)
+#   sid   sid        the newest linux-binary-X.Y.Z+debN-cloud-amd64 sid has
+#                    (usr/lib/modules/*/vmlinuz; modules in linux-modules-*)
+#   X.Y   sid        linux-binary-X.Y.*: one named sid series (7.2 today)
+vm_private_suites="bullseye sid"
+
+vm_is_system_series() {
+	case $1 in 6.1|6.12) return 0 ;; *) return 1 ;; esac
+}
+
+# Package names of a series' kernel: old layout (linux-image-...-unsigned, up
+# to trixie) and new layout (linux-binary-..., sid since 7.x).
 vm_kernel_regex() {
 	local s=${1//./\\.}
-	echo "^linux-image-${s}\.[0-9]+(-[0-9]+|\+deb[0-9]+)-cloud-amd64-unsigned\$"
+	case $1 in
+		sid) echo '^linux-binary-[0-9]+\.[0-9]+\.[0-9]+\+deb[0-9]+-cloud-amd64$' ;;
+		*) echo "^(linux-image-${s}\.[0-9]+(-[0-9]+|\+deb[0-9]+)-cloud-amd64-unsigned|linux-binary-${s}\.[0-9]+\+deb[0-9]+-cloud-amd64)\$" ;;
+	esac
+}
+
+# apt with the private state: its own sources.list, lists and archive cache.
+vm_papt_dir() { echo "$cache/apt"; }
+vm_papt() {
+	local cmd=$1 d
+	d=$(vm_papt_dir)
+	shift
+	"$cmd" -q -o "Dir::Etc::sourcelist=$d/sources.list" -o "Dir::Etc::sourceparts=$d/sources.list.d" \
+		-o "Dir::State::lists=$d/lists" -o "Dir::Cache=$d/cache" "$@"
+}
+
+vm_papt_init() {
+	local d s
+	d=$(vm_papt_dir)
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/sources.list.d" || return 1
+	for s in $vm_private_suites; do
+		echo "deb http://deb.debian.org/debian $s main"
+	done > "$d/sources.list.new" && mv "$d/sources.list.new" "$d/sources.list"
+}
+
+vm_papt_update() {
+	say "updating the private package lists in $(vm_papt_dir) ($vm_private_suites)" >&2
+	vm_papt_init && vm_papt apt-get update > "$(vm_papt_dir)/update.log" 2>&1 ||
+		{ sed 's/^/  /' "$(vm_papt_dir)/update.log" >&2; return 1; }
+}
+
+# Package names, one a line, from the system's lists or the private ones.  The
+# private lists are refreshed once a day (best effort), so "sid" follows sid.
+vm_list_packages() {
+	local stamp
+	if vm_is_system_series "$1"; then
+		apt-cache search --names-only '^linux-(image|binary)-.*-cloud-amd64(-unsigned)?$' 2>/dev/null
+	else
+		[ -d "$(vm_papt_dir)/lists" ] || return 0
+		stamp=$(vm_papt_dir)/update.log
+		if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
+			vm_papt_update || say "cannot refresh the private package lists; using what they hold" >&2
+		fi
+		vm_papt apt-cache search --names-only '^linux-(image|binary)-.*-cloud-amd64(-unsigned)?$' 2>/dev/null
+	fi | awk '{print $1}'
 }
 
 vm_newest_package() {
-	apt-cache search --names-only '^linux-image-.*-cloud-amd64-unsigned$' 2>/dev/null |
-		awk '{print $1}' | grep -E "$(vm_kernel_regex "$1")" | sort -V | tail -n 1
+	vm_list_packages "$1" | grep -E "$(vm_kernel_regex "$1")" | sort -V | tail -n 1
 }
 
 vm_cached_vmlinuz() {
-	ls "$cache/kernels/$1"/boot/vmlinuz-* 2>/dev/null | head -n 1
+	ls "$cache/kernels/$1"/boot/vmlinuz-* "$cache/kernels/$1"/usr/lib/modules/*/vmlinuz \
+		2>/dev/null | head -n 1
 }
 
 vm_newest_cached() {
 	ls "$cache/kernels" 2>/dev/null | grep -E "$(vm_kernel_regex "$1")" | sort -V | tail -n 1
 }
 
-# Downloads and unpacks one kernel package into the cache; returns 1 on failure.
+# The modules of a linux-binary-* kernel are a package of their own.
+vm_modules_package() {
+	case $1 in linux-binary-*) echo "linux-modules-${1#linux-binary-}" ;; esac
+}
+
+# The cached package a vmlinuz belongs to: the first directory under kernels/.
+vm_package_of() {
+	local rel=${1#"$cache/kernels/"}
+	echo "${rel%%/*}"
+}
+
+# Downloads and unpacks one kernel package (and its modules package, if it has
+# one of its own) into the cache; returns 1 on failure.
 vm_download() {
-	local pkg=$1 tmp deb
+	local series=$1 pkg=$2 tmp deb mods
 	mkdir -p "$cache/kernels" || return 1
 	tmp=$(mktemp -d "$cache/kernels/.fetch.XXXXXX") || return 1
+	mods=$(vm_modules_package "$pkg")
 	# apt reads and writes as root here, and warns that _apt could not; both are fine.
-	if ! (cd "$tmp" && apt-get download -q "$pkg" > "$tmp/apt.log" 2>&1) ||
-	   ! deb=$(ls "$tmp"/*.deb 2> /dev/null | head -n 1) || [ -z "$deb" ] ||
+	if vm_is_system_series "$series"; then
+		(cd "$tmp" && apt-get download -q "$pkg" > "$tmp/apt.log" 2>&1)
+	else
+		(cd "$tmp" && vm_papt apt-get download "$pkg" > "$tmp/apt.log" 2>&1)
+	fi
+	if [ $? != 0 ] || ! deb=$(ls "$tmp"/*.deb 2> /dev/null | head -n 1) || [ -z "$deb" ] ||
 	   ! dpkg -x "$deb" "$tmp/root" >> "$tmp/apt.log" 2>&1; then
 		sed 's/^/  /' "$tmp/apt.log" >&2
 		rm -rf "$tmp"
 		return 1
 	fi
+	# Only the kernel TLS path needs modules (an explored path): fetch them, but
+	# a kernel without them still runs every required test.
+	if [ -n "$mods" ]; then
+		rm -f "$tmp"/*.deb
+		if (cd "$tmp" && vm_papt apt-get download "$mods" >> "$tmp/apt.log" 2>&1) &&
+		   deb=$(ls "$tmp"/*.deb 2> /dev/null | head -n 1) && [ -n "$deb" ]; then
+			dpkg -x "$deb" "$tmp/root" >> "$tmp/apt.log" 2>&1 ||
+				say "cannot unpack $mods; kernel TLS will not be explored" >&2
+		else
+			say "cannot fetch $mods; kernel TLS will not be explored" >&2
+		fi
+	fi
 	rm -rf "$cache/kernels/$pkg"
 	mv "$tmp/root" "$cache/kernels/$pkg"
 	rm -rf "$tmp"
+}
+
+# Brings the package lists up to date: the system's (as root) or the private ones.
+vm_update_lists() {
+	if vm_is_system_series "$1"; then
+		[ "$(id -u)" = 0 ] && apt-get update -q > /dev/null 2>&1
+	else
+		vm_papt_update
+	fi
 }
 
 # Prints the vmlinuz of the newest kernel of a series, fetching it once and
@@ -96,19 +204,19 @@ vm_download() {
 vm_fetch_kernel() {
 	local series=$1 pkg old vmlinuz
 	pkg=$(vm_newest_package "$series")
-	if [ -z "$pkg" ] && [ "$(id -u)" = 0 ]; then
-		say "no $series cloud kernel in the package lists; running apt-get update" >&2
-		apt-get update -q > /dev/null 2>&1
+	if [ -z "$pkg" ]; then
+		say "no $series cloud kernel in the package lists; updating them" >&2
+		vm_update_lists "$series"
 		pkg=$(vm_newest_package "$series")
 	fi
 	if [ -n "$pkg" ] && [ -z "$(vm_cached_vmlinuz "$pkg")" ]; then
 		say "fetching $pkg into $cache" >&2
-		if ! vm_download "$pkg" && [ "$(id -u)" = 0 ]; then
+		if ! vm_download "$series" "$pkg"; then
 			# Stale package lists name a version the archive no longer has.
-			say "apt-get download $pkg failed; running apt-get update and trying again" >&2
-			apt-get update -q > /dev/null 2>&1
+			say "downloading $pkg failed; updating the package lists and trying again" >&2
+			vm_update_lists "$series"
 			pkg=$(vm_newest_package "$series")
-			[ -z "$pkg" ] || [ -n "$(vm_cached_vmlinuz "$pkg")" ] || vm_download "$pkg" || pkg=
+			[ -z "$pkg" ] || [ -n "$(vm_cached_vmlinuz "$pkg")" ] || vm_download "$series" "$pkg" || pkg=
 		fi
 	fi
 	if [ -z "$pkg" ] || [ -z "$(vm_cached_vmlinuz "$pkg")" ]; then
@@ -121,7 +229,7 @@ vm_fetch_kernel() {
 		[ "$old" = "$pkg" ] || rm -rf "${cache:?}/kernels/$old"
 	done
 	vmlinuz=$(vm_cached_vmlinuz "$pkg")
-	[ -n "$vmlinuz" ] || { say "$pkg holds no boot/vmlinuz-*" >&2; return 1; }
+	[ -n "$vmlinuz" ] || { say "$pkg holds no vmlinuz" >&2; return 1; }
 	echo "$vmlinuz"
 }
 
@@ -162,9 +270,9 @@ vm_build_tests() {
 	programs=$(vm_programs)
 	echo "$programs" | grep -q '^tests/vm/tcptop-vm-exact:' ||
 		{ say "make does not know tests/vm/tcptop-vm-exact (is tests/vm.mk included?)" >&2; return 1; }
-	# tcptop-vm-exact and the core's live tests (tests/live_*), rebuilt static
+	# tcptop-vm-exact, tcptop-vm-concurrent and the core's live tests (tests/live_*), rebuilt static
 	# from the sources make knows.
-	echo "$programs" | grep -E '^tests/(live_|vm/tcptop-vm-exact)' | while read -r line; do
+	echo "$programs" | grep -E '^tests/(live_|vm/tcptop-vm-)' | while read -r line; do
 		prog=${line%%:*}
 		srcs=${line#*: }
 		flags=${srcs#*|}
@@ -188,7 +296,7 @@ vm_add_modules() {
 	rm -rf "$root/lib/modules" "$root/tests/modules"
 	mkdir -p "$root/lib/modules" || return 1
 	for m in ${TCPTOP_VM_MODULES-$vm_modules}; do
-		f=$(find "$kroot/lib/modules" -name "$m.ko*" 2>/dev/null | head -n 1)
+		f=$(find "$kroot/lib/modules" "$kroot/usr/lib/modules" -name "$m.ko*" 2>/dev/null | head -n 1)
 		# busybox insmod wants them uncompressed (6.12 ships .ko.xz).
 		case $f in
 			'') continue ;;
@@ -228,7 +336,7 @@ vm_boot() {
 		-display none -monitor none -no-reboot \
 		-serial "file:$work/$tag.console" -serial "file:$work/$tag.results" \
 		-kernel "$vmlinuz" -initrd "$work/initramfs.cpio.gz" \
-		-append "console=ttyS0 quiet panic=-1 oops=panic" < /dev/null &
+		-append "console=ttyS0 quiet panic=-1 oops=panic ${TCPTOP_VM_APPEND:-}" < /dev/null &
 	qemu_pid=$!
 	wait "$qemu_pid"
 	rc=$?
@@ -237,32 +345,50 @@ vm_boot() {
 	return 0
 }
 
-# Checks one VM's results against the plan; prints a summary, returns 1 on any failure.
+# The output a test printed in one mode (the "| " lines between its START and RESULT).
+vm_run_output() {
+	tr -d '\r' < "$1" | awk -v s="TCPTOP-VM-START test=$2 mode=$3" -v r="^TCPTOP-VM-RESULT test=$2 mode=$3 " '
+		$0 == s { on = 1; next } on && $0 ~ r { on = 0 } on'
+}
+
+# Checks one VM's results against its runs ("name mode bin" lines); prints a
+# summary, returns 1 on any failure.  On a kernel older than tcptop's minimum
+# (too_old=1) every run must be refused with the one-sentence reason.
 vm_check() {
-	local tag=$1 modes=$2 plan=$3 res=$work/$tag.results bad=0 name bin mode line
+	local tag=$1 runs=$2 too_old=$3 res=$work/$tag.results bad=0 name mode bin line
 	if [ ! -s "$res" ] || ! grep -q '^TCPTOP-VM-BOOTED' "$res"; then
 		say "$tag: FAIL: the VM did not boot; console:"
 		tail -n 40 "$work/$tag.console" 2>/dev/null | tr -d '\r' | sed 's/^/  /'
 		return 1
 	fi
 	tr -d '\r' < "$res" | sed 's/^/  /'
-	while read -r name bin _; do
-		for mode in $modes; do
-			if [ "$bin" = BUILD-FAILED ]; then
-				echo "TCPTOP-VM-RESULT kernel=$tag test=$name mode=$mode result=FAIL (not built)"
-				bad=1
-				continue
-			fi
-			line=$(tr -d '\r' < "$res" | grep -E "^TCPTOP-VM-RESULT test=$name mode=$mode " | tail -n 1)
-			if [ -z "$line" ]; then
-				echo "TCPTOP-VM-RESULT kernel=$tag test=$name mode=$mode result=FAIL (no result: VM died or timed out)"
-				bad=1
-				continue
-			fi
-			echo "${line/TCPTOP-VM-RESULT /TCPTOP-VM-RESULT kernel=$tag }"
-			case $line in *result=PASS*|*result=SKIP*) ;; *) bad=1 ;; esac
-		done
-	done < "$plan"
+	while read -r name mode bin _; do
+		if [ "$bin" = BUILD-FAILED ]; then
+			echo "TCPTOP-VM-RESULT kernel=$tag test=$name mode=$mode result=FAIL (not built)"
+			bad=1
+			continue
+		fi
+		line=$(tr -d '\r' < "$res" | grep -E "^TCPTOP-VM-RESULT test=$name mode=$mode " | tail -n 1)
+		if [ -z "$line" ]; then
+			echo "TCPTOP-VM-RESULT kernel=$tag test=$name mode=$mode result=FAIL (no result: VM died or timed out)"
+			bad=1
+			continue
+		fi
+		if [ "$too_old" = 1 ]; then
+			case $line in
+				*result=FAIL\ rc=1\ *)
+					if vm_run_output "$res" "$name" "$mode" |
+					   grep -q "is too old: tcptop needs Linux $vm_min_kernel or newer"; then
+						line="${line/result=FAIL/result=PASS (refused, naming Linux $vm_min_kernel)}"
+					else
+						line="${line/result=FAIL/result=FAIL (refused without naming Linux $vm_min_kernel)}"
+					fi ;;
+				*) line="${line/result=/result=FAIL (not refused) was=}" ;;
+			esac
+		fi
+		echo "${line/TCPTOP-VM-RESULT /TCPTOP-VM-RESULT kernel=$tag }"
+		case $line in *result=PASS*|*result=SKIP*) ;; *) bad=1 ;; esac
+	done < "$runs"
 	if ! tr -d '\r' < "$res" | grep -q '^TCPTOP-VM-DONE'; then
 		say "$tag: the VM never reached the end of its plan; console tail:"
 		tail -n 40 "$work/$tag.console" 2>/dev/null | tr -d '\r' | sed 's/^/  /'
@@ -271,9 +397,37 @@ vm_check() {
 	return $bad
 }
 
+# tcptop's minimum kernel, as its start-up message names it (core/tracer.c).
+vm_min_kernel=5.12
+
+# Series older than that: tcptop must refuse them, saying so in one sentence.
+vm_too_old() {
+	local major minor
+	case $1 in [0-9]*.[0-9]*) ;; *) return 1 ;; esac
+	major=${1%%.*}
+	minor=${1#*.}
+	minor=${minor%%.*}
+	[ "$major" -lt 5 ] || { [ "$major" = 5 ] && [ "$minor" -lt 12 ]; }
+}
+
+# Modes tcptop itself says lose events on a series (its start-up warning; see
+# tcptop_mode_inexact in core/tracer.c): Debian sid's kernel preempts
+# tracepoint and fexit programs.  There only tcptop-vm-exact runs, and a
+# shortfall it can pin on events the kernel skipped is LOSS, not FAIL.
+vm_inexact_modes() {
+	local var=TCPTOP_VM_INEXACT_MODES_${1//./_}
+	if [ -n "${!var+set}" ]; then
+		echo "${!var}"
+		return
+	fi
+	case $1 in
+		sid|7.*) echo "tracepoint fentry" ;;
+	esac
+}
+
 vm_default_modes() {
 	case $1 in
-		6.[3-9]|6.[1-9][0-9]|[7-9].*) echo "tracepoint fentry kprobe auto" ;;
+		sid|6.[3-9]|6.[1-9][0-9]|[7-9].*|[0-4].*|5.[0-9]|5.1[01]) echo "tracepoint fentry kprobe auto" ;;
 		*) echo "fentry kprobe auto" ;;
 	esac
 }
@@ -281,12 +435,12 @@ vm_default_modes() {
 # ---- main --------------------------------------------------------------------------
 
 # Tests for one series: TCPTOP_VM_TESTS_<series>, else TCPTOP_VM_TESTS, else the
-# series' default (everything on 6.1; tcptop-vm-exact alone on the others).
+# series' default (everything on 6.1 and sid (7.x); tcptop-vm-exact alone on the others).
 vm_series_tests() {
 	local series=$1 var want
 	var=TCPTOP_VM_TESTS_${series//./_}
 	want=${!var:-${TCPTOP_VM_TESTS:-}}
-	[ -z "$want" ] && [ "$series" != 6.1 ] && want=tcptop-vm-exact
+	case $series in 6.1|sid|[7-9].*) ;; *) [ -n "$want" ] || want="tcptop-vm-exact tcptop-vm-concurrent" ;; esac
 	echo "$tests" | while read -r name rest; do
 		[ -z "$want" ] || case " $want " in *" $name "*) ;; *) continue ;; esac
 		echo "$name $rest"
@@ -299,25 +453,38 @@ tests=$(vm_build_tests) || die "cannot build the static test binaries"
 echo "${TCPTOP_VM_TEST_TIMEOUT:-300}" > "$work/initramfs/tests/timeout"
 
 status=0
-for series in ${TCPTOP_VM_KERNELS:-6.1 6.12}; do
+for series in ${TCPTOP_VM_KERNELS:-6.1 6.12 sid 5.10}; do
 	var=TCPTOP_VM_MODES_${series//./_}
 	modes=${!var:-$(vm_default_modes "$series")}
 	vm_series_tests "$series" > "$work/tests-$series"
 	[ -s "$work/tests-$series" ] || { say "FAIL: no test to run on $series"; status=1; continue; }
 	vmlinuz=$(vm_fetch_kernel "$series") || { say "FAIL: no $series kernel"; status=1; continue; }
-	tag=$(basename "$vmlinuz" | sed 's/^vmlinuz-//')
+	# boot/vmlinuz-VERSION (old layout) or usr/lib/modules/VERSION/vmlinuz (sid's).
+	case $vmlinuz in
+		*/vmlinuz) tag=$(basename "$(dirname "$vmlinuz")") ;;
+		*) tag=$(basename "$vmlinuz" | sed 's/^vmlinuz-//') ;;
+	esac
+	inexact=$(vm_inexact_modes "$series")
+	too_old=0
+	vm_too_old "$series" && too_old=1
+	# Every test in every mode, but in a mode tcptop says loses events here
+	# only tcptop-vm-exact (which tells such losses from bugs).
 	while read -r name bin args; do
 		for mode in $modes; do
-			[ "$bin" = BUILD-FAILED ] || echo "$name $mode $bin $args"
+			case " $inexact " in
+				*" $mode "*) case $name in tcptop-vm-exact|tcptop-vm-concurrent) ;; *) continue ;; esac ;;
+			esac
+			echo "$name $mode $bin $args"
 		done
-	done < "$work/tests-$series" > "$work/initramfs/tests/plan"
-	vm_add_modules "$(dirname "$(dirname "$vmlinuz")")" &&
+	done < "$work/tests-$series" > "$work/runs-$series"
+	grep -v ' BUILD-FAILED' "$work/runs-$series" > "$work/initramfs/tests/plan"
+	vm_add_modules "$cache/kernels/$(vm_package_of "$vmlinuz")" &&
 		vm_make_initramfs || { say "FAIL: cannot build the initramfs"; status=1; break; }
 	say "booting $tag ($vmlinuz) for: $(awk '{print $1}' "$work/tests-$series" | tr '\n' ' ')in modes: $modes"
 	start=$(date +%s)
 	vm_boot "$vmlinuz" "$tag"
 	say "$tag: VM ran $(( $(date +%s) - start ))s"
-	vm_check "$tag" "$modes" "$work/tests-$series" || status=1
+	vm_check "$tag" "$work/runs-$series" "$too_old" || status=1
 done
 
 [ "$status" = 0 ] && say "PASS" || say "FAIL"
