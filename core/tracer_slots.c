@@ -83,7 +83,9 @@ static void tcptop_slots_unpublish(struct tcptop_tracer *tr)
 
 	for (i = 0; i < d->published; i++)
 		bpf_map_delete_elem(fd, &d->tgids[i]);
-	memmove(d->tgids, d->tgids + d->published, (d->n - d->published) * sizeof(*d->tgids));
+	if (d->published)
+		memmove(d->tgids, d->tgids + d->published,
+			(d->n - d->published) * sizeof(*d->tgids));
 	d->n -= d->published;
 	d->published = 0;
 	tr->skel->bss->dead_count = 0;

@@ -83,7 +83,7 @@ tests_live_softirq_SOURCES = tests/live_softirq.c tests/live_sockets.h tests/liv
 nodist_tests_live_softirq_SOURCES = tests/softirq_reader.skel.h
 tests_live_softirq_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/tests
 tests_live_softirq_LDADD = $(LIVE_LDADD) $(LIBBPF_LIBS)
-tests/tests_live_softirq-live_softirq.$(OBJEXT): tests/softirq_reader.skel.h
+tests/live_softirq-live_softirq.$(OBJEXT): tests/softirq_reader.skel.h
 
 # A kernel reader for live_softirq: a sockmap stream parser.
 tests/softirq_reader.bpf.o: $(top_srcdir)/tests/softirq_reader.bpf.c

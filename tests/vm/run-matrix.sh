@@ -19,8 +19,8 @@
 #                           "5.10" (bullseye); the last three through a private apt
 #                           state under the cache, never the system's sources
 #   TCPTOP_VM_MODES_<series> modes for one series, dots as underscores
-#                           (default: fentry kprobe auto; 6.3+, sid and too-old kernels
-#                           add tracepoint)
+#                           (default: fentry kprobe auto auto/socket; 6.3+, sid and
+#                           too-old kernels add tracepoint; MODE/DRAIN forces the drain)
 #   TCPTOP_VM_TESTS[_<series>] names of tests to run (default: all of them on 6.1 and
 #                           sid, tcptop-vm-exact alone on other series)
 #   TCPTOP_VM_INEXACT_MODES_<series> modes tcptop warns are not exact on that kernel:
@@ -425,10 +425,15 @@ vm_inexact_modes() {
 	esac
 }
 
+# auto/socket runs auto's mode with the tcp socket drain forced (TCPTOP_DRAIN):
+# auto takes fentry on 6.1, tracepoint on 6.12 and kprobe on sid, so the
+# three socket-drain programs all run somewhere, beside the map drain that
+# auto picks on these kernels.
 vm_default_modes() {
 	case $1 in
-		sid|6.[3-9]|6.[1-9][0-9]|[7-9].*|[0-4].*|5.[0-9]|5.1[01]) echo "tracepoint fentry kprobe auto" ;;
-		*) echo "fentry kprobe auto" ;;
+		[0-4].*|5.[0-9]|5.1[01]) echo "tracepoint fentry kprobe auto" ;;
+		sid|6.[3-9]|6.[1-9][0-9]|[7-9].*) echo "tracepoint fentry kprobe auto auto/socket" ;;
+		*) echo "fentry kprobe auto auto/socket" ;;
 	esac
 }
 
