@@ -164,6 +164,15 @@ static void assert_bytes(const char *pi, const char *ti, int64_t rx, int64_t tx)
 
 #define TI(l, r) "127_0_0_1_" #l "-127_0_0_1_" #r
 
+/* Aggregate "flow": today's per-flow report, as configs that name it get. */
+static void configure_flow(void)
+{
+	oconfig_value_t agg = S("flow");
+	oconfig_item_t opt = { .key = "Aggregate", .values = &agg, .values_num = 1 };
+
+	ck_assert_int_eq(configure(&opt, 1), 0);
+}
+
 /* ---- registration and init ---------------------------------------------------------- */
 
 START_TEST(test_registers_without_read)
@@ -257,6 +266,7 @@ START_TEST(test_read_dispatches_cumulative_derive)
 {
 	const struct stubs_dispatch *d;
 
+	configure_flow();
 	ck_assert_int_eq(stubs.init(), 0);
 	fake_flow(1, 10, "srv", 5000, 40000, 100, 7, false);
 	fake_flow(2, 11, "cli ent", 40000, 5000, 7, 100, false);
@@ -295,6 +305,7 @@ END_TEST
 
 START_TEST(test_read_final_totals_then_gone)
 {
+	configure_flow();
 	ck_assert_int_eq(stubs.init(), 0);
 	fake_flow(1, 10, "srv", 5000, 40000, 100, 0, false);
 	ck_assert_int_eq(stubs.read(NULL), 0);
@@ -336,13 +347,14 @@ END_TEST
 
 START_TEST(test_read_filters)
 {
-	oconfig_value_t proc = S("/^keep/"), sel = S("true");
+	oconfig_value_t proc = S("/^keep/"), sel = S("true"), agg = S("flow");
 	oconfig_item_t opts[] = {
 		{ .key = "Process", .values = &proc, .values_num = 1 },
 		{ .key = "IgnoreSelected", .values = &sel, .values_num = 1 },
+		{ .key = "Aggregate", .values = &agg, .values_num = 1 },
 	};
 
-	ck_assert_int_eq(configure(opts, 2), 0);
+	ck_assert_int_eq(configure(opts, 3), 0);
 	ck_assert_int_eq(stubs.init(), 0);
 	fake_flow(1, 10, "keepme", 5000, 40000, 1, 1, false);
 	fake_flow(2, 11, "other", 5001, 40001, 2, 2, false);
@@ -354,6 +366,7 @@ END_TEST
 
 START_TEST(test_read_drain_error_logged_once)
 {
+	configure_flow();
 	ck_assert_int_eq(stubs.init(), 0);
 	fake.drain_err = -EIO;
 	fake_flow(1, 10, "srv", 5000, 40000, 9, 0, false);
