@@ -253,9 +253,13 @@ static void tcptop_names_walk(struct tcptop_names *n, int dfd, const char *compo
 		close(dfd);
 		return;
 	}
-	tcptop_names_cgroup_short(component, shorter, sizeof(shorter));
-	tcptop_names_key(shorter, key);
-	tcptop_names_cache_put(&n->cgroups, st.st_ino, key);
+	if (depth) {
+		tcptop_names_cgroup_short(component, shorter, sizeof(shorter));
+		tcptop_names_key(shorter, key);
+		tcptop_names_cache_put(&n->cgroups, st.st_ino, key);
+	} else {
+		tcptop_names_cache_put(&n->cgroups, st.st_ino, TCPTOP_IDENT_ROOT);
+	}
 	if (depth >= TCPTOP_NAMES_DEPTH || !(dir = fdopendir(dfd))) {
 		close(dfd);
 		return;
@@ -294,7 +298,7 @@ const char *tcptop_names_cgroup(struct tcptop_names *n, uint64_t id)
 		n->scans++;
 		dfd = open(n->cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd >= 0)
-			tcptop_names_walk(n, dfd, TCPTOP_IDENT_ROOT, 0);
+			tcptop_names_walk(n, dfd, "", 0);
 		name = tcptop_names_cache_get(&n->cgroups, id);
 		if (name)
 			return name;

@@ -8,6 +8,9 @@ PLUGIN_CHECK_TESTS = \
 	tests/check_plugin_filter \
 	tests/check_plugin_conf \
 	tests/check_plugin_units \
+	tests/check_plugin_names \
+	tests/check_plugin_roles \
+	tests/check_listeners \
 	tests/check_plugin_glue
 check_PROGRAMS += $(PLUGIN_CHECK_TESTS)
 TESTS += $(PLUGIN_CHECK_TESTS)
@@ -35,6 +38,22 @@ tests_check_plugin_units_SOURCES = tests/check_plugin_units.c
 tests_check_plugin_units_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
 tests_check_plugin_units_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
 tests_check_plugin_units_LDADD = $(PLUGIN_CHECK_LDADD)
+
+tests_check_plugin_names_SOURCES = tests/check_plugin_names.c
+tests_check_plugin_names_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
+tests_check_plugin_names_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
+tests_check_plugin_names_LDADD = $(PLUGIN_CHECK_LDADD)
+
+tests_check_plugin_roles_SOURCES = tests/check_plugin_roles.c
+tests_check_plugin_roles_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
+tests_check_plugin_roles_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
+tests_check_plugin_roles_LDADD = $(PLUGIN_CHECK_LDADD)
+
+# core/listeners.c, which only the plugin uses so far.
+tests_check_listeners_SOURCES = tests/check_listeners.c
+tests_check_listeners_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
+tests_check_listeners_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
+tests_check_listeners_LDADD = $(PLUGIN_CHECK_LDADD)
 
 # The table and formatting code come as sources: the core library would also
 # bring the real tracer, which the suite replaces with a fake.
