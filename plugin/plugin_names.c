@@ -202,6 +202,13 @@ int tcptop_names_new(const struct tcptop_names_opts *o, struct tcptop_names **ou
 		n->cgroup_root = strdup(o->cgroup_root);
 	else if (tcptop_names_cgroup2_mount(TCPTOP_NAMES_MOUNTINFO, mnt, sizeof(mnt)) == 0)
 		n->cgroup_root = strdup(mnt);
+	else if (tcptop_names_cgroup2_mount(TCPTOP_NAMES_INIT_MOUNTINFO, mnt + 12,
+					    sizeof(mnt) - 12) == 0)
+		/*
+		 * Not mounted here (`ip netns exec` gives collectd a /sys of its
+		 * own without cgroups): the tree as init sees it.
+		 */
+		n->cgroup_root = strdup(memcpy(mnt, "/proc/1/root", 12));
 	else
 		n->cgroup_root = strdup(TCPTOP_NAMES_CGROUP_DEFAULT);
 	n->netns_dir = strdup(o && o->netns_dir ? o->netns_dir : TCPTOP_NAMES_NETNS_DIR);

@@ -71,8 +71,14 @@ endif
 # traffic from tcptop-traffic, exact per-socket totals, bad options, and no BPF
 # object left behind.  Skips (77) without BPF unless TCPTOP_REQUIRE_BPF=1.
 TESTS += tests/plugin_collectd.sh
+# Aggregates through the real daemon: the default's bounded series, exact
+# totals per process name, listening port, cgroup and network namespace
+# (traffic in a namespace and a cgroup of the test's own), the
+# NetworkNamespace filter, and every aggregate adding up to the host total.
+TESTS += tests/plugin_aggregates.sh
 # The fleet path: write_graphite -> carbon-cache and network -> InfluxDB,
 # real servers on loopback, exact totals in what they store.
 TESTS += tests/plugin_fleet.sh
 EXTRA_DIST += tests/plugin_lib.sh tests/plugin_collectd.sh tests/plugin_fleet.sh \
+	tests/plugin_aggregates.sh \
 	tests/plugin_collectd_check.py
