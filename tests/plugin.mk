@@ -79,6 +79,13 @@ TESTS += tests/plugin_aggregates.sh
 # The fleet path: write_graphite -> carbon-cache and network -> InfluxDB,
 # real servers on loopback, exact totals in what they store.
 TESTS += tests/plugin_fleet.sh
+# write_prometheus on loopback, scraped every 0.2 s: our metric names and
+# labels (no BPF needed), then exact totals of real traffic in the scrapes.
+TESTS += tests/plugin_prometheus.sh
 EXTRA_DIST += tests/plugin_lib.sh tests/plugin_collectd.sh tests/plugin_fleet.sh \
-	tests/plugin_aggregates.sh \
-	tests/plugin_collectd_check.py
+	tests/plugin_aggregates.sh tests/plugin_prometheus.sh tests/plugin_collectd_check.py
+# Every collectd plugin the tree loads (LoadPlugin in tools/, tests/, bench/,
+# conf/) is listed in tools/collectd-plugins and resolves every library with
+# ldd, so tools/setup gave this machine all it needs.  No root, no BPF.
+TESTS += tests/plugin_deps.sh
+EXTRA_DIST += tests/plugin_deps.sh tools/collectd-plugins tools/check-collectd-plugins
