@@ -12,6 +12,7 @@ core_libtcptop_la_SOURCES = \
 	core/tracer_seed.c \
 	core/tracer_closed.c \
 	core/flow_table.c \
+	core/listeners.c \
 	core/flow_format.c
 nodist_core_libtcptop_la_SOURCES = bpf/tcptop.skel.h
 core_libtcptop_la_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(LIBELF_CFLAGS) $(ZLIB_CFLAGS)

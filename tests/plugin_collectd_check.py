@@ -23,6 +23,26 @@
                               the recorded exposition lines of the series with those labels
   free-ports N                N free TCP ports on 127.0.0.1
 
+Aggregates (tests/plugin_aggregates.sh):
+  expect total|process_name TRUTH...
+                              the series these aggregates must show for the ground truth, one
+                              "PI TI RX TX" line each (every flow of the truth is counted)
+  expect listening_port TRUTH the server side of one scenario with 2 or more flows on one
+                              listening socket (its port is the local port they share)
+  expect one PI TI TRUTH...   every byte of the truth in the single series PI/TI
+  agg-exact HOSTDIR TIMEOUT EXPECTED
+                              wait until each series of EXPECTED (lines of expect) has exactly
+                              its rx/tx as last csv value
+  agg-sums HOSTDIR            after collectd stopped: for each aggregate written (total,
+                              process_name, listening_port, cgroup, netns, local_port,
+                              remote_host, and flow = every <comm>-<pid> instance plus other),
+                              the last values of its series add up to tcptop-total exactly
+  agg-bounded HOSTDIR NPROC NPORT
+                              only the default's series: total, at most NPROC+1 process names,
+                              at most NPORT listening ports plus client and other, no PID and
+                              no port that is not listening
+  absent HOSTDIR PI TI        no csv series PI/TI
+
 The identifier scheme checked here is the documented one (conf/tcptop.conf), written out
 again independently of the plugin's C code:
   plugin instance <comm>-<pid>, every byte of COMM outside [A-Za-z0-9_] turned into '_';
@@ -293,6 +313,168 @@ def cmd_exact(sink, host_dir, timeout, truth_paths):
     return 1 if bad or extra else 0
 
 
+RESERVED = ("other", "client", "host", "root", "unknown")
+
+
+def ident_key(name: str) -> str:
+    """tcptop_ident_key for an already clean name: reserved names get one more '_'."""
+    base = name.rstrip("_")
+    if base in RESERVED or re.fullmatch(r"(netns|cgroup)-\d+", base):
+        return name + "_"
+    return name
+
+
+def cmd_expect(kind, args):
+    out = []
+    if kind == "one":
+        pi, ti = args[0], args[1]
+        eps = read_truth(args[2:])
+        out.append((pi, ti, sum(e["rx"] for e in eps), sum(e["tx"] for e in eps)))
+    elif kind == "total":
+        eps = read_truth(args)
+        out.append(("total", "", sum(e["rx"] for e in eps), sum(e["tx"] for e in eps)))
+    elif kind == "process_name":
+        by = {}
+        for e in read_truth(args):
+            ti = ident_key(e["pi"].rsplit("-", 1)[0])
+            rx, tx = by.get(ti, (0, 0))
+            by[ti] = (rx + e["rx"], tx + e["tx"])
+        out.extend(("process_name", ti, rx, tx) for ti, (rx, tx) in sorted(by.items()))
+    elif kind == "listening_port":
+        eps = read_truth(args)
+        lports = {}
+        for e in eps:
+            lp = int(e["ti"].split("-")[0].rsplit("_", 1)[1])
+            lports.setdefault(lp, []).append(e)
+        shared = [lp for lp, es in lports.items() if len(es) >= 2]
+        if len(shared) != 1:
+            print("no single listening port among %s" % sorted(lports), file=sys.stderr)
+            return 1
+        es = lports[shared[0]]
+        out.append(("listening_port", str(shared[0]), sum(e["rx"] for e in es),
+                    sum(e["tx"] for e in es)))
+    else:
+        return 2
+    for pi, ti, rx, tx in out:
+        print(pi, ti or "-", rx, tx)
+    return 0
+
+
+def csv_series_last(path):
+    with open(path) as f:
+        lines = [l for l in f.read().splitlines() if l and not l.startswith("epoch")]
+    if not lines:
+        return None
+    _, rx, tx = lines[-1].split(",")
+    return int(float(rx)), int(float(tx))
+
+
+def csv_series(host_dir):
+    """{(pi, ti): (rx, tx)} of every tcptop_bytes series, newest file of each."""
+    files = {}
+    for f in sorted(glob.glob(os.path.join(glob.escape(host_dir), "tcptop-*", "tcptop_bytes*"))):
+        pi = os.path.basename(os.path.dirname(f))[len("tcptop-"):]
+        name = os.path.basename(f)
+        m = re.fullmatch(r"tcptop_bytes(?:-(.*))?-(\d{4}-\d{2}-\d{2})", name)
+        if not m:
+            continue
+        files[(pi, m.group(1) or "")] = f
+    out = {}
+    for key, f in files.items():
+        v = csv_series_last(f)
+        if v is not None:
+            out[key] = v
+    return out
+
+
+def cmd_agg_exact(host_dir, timeout, expected):
+    want = []
+    with open(expected) as f:
+        for line in f:
+            pi, ti, rx, tx = line.split()
+            want.append((pi, "" if ti == "-" else ti, int(rx), int(tx)))
+    deadline = time.monotonic() + float(timeout)
+    while True:
+        got = csv_series(host_dir)
+        if all(got.get((pi, ti)) == (rx, tx) for pi, ti, rx, tx in want) or \
+                time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    bad = 0
+    print("%-16s %-28s %12s %12s %12s %12s  %s" % ("plugin instance", "type instance", "rx truth",
+                                                 "rx csv", "tx truth", "tx csv", "result"))
+    for pi, ti, rx, tx in want:
+        g = got.get((pi, ti))
+        ok = g == (rx, tx)
+        bad += not ok
+        print("%-16s %-28s %12d %12s %12d %12s  %s" % (pi, ti or "-", rx, "-" if g is None else g[0],
+                                                     tx, "-" if g is None else g[1],
+                                                     "exact" if ok else "MISMATCH"))
+    return 1 if bad else 0
+
+
+def cmd_agg_sums(host_dir):
+    series = csv_series(host_dir)
+    total = series.get(("total", ""))
+    if total is None:
+        print("no tcptop-total series")
+        return 1
+    groups = {}
+    for (pi, ti), v in series.items():
+        if pi in ("total", "self"):
+            continue
+        if re.fullmatch(r".*-\d+", pi) or pi == "other":
+            group = "flow" if ti or pi == "other" else "process"
+        else:
+            group = pi
+        groups.setdefault(group, []).append(v)
+    bad = 0
+    print("%-16s %8s %14s %14s  %s" % ("aggregate", "series", "rx sum", "tx sum", "total %d %d" % total))
+    for group, vals in sorted(groups.items()):
+        rx, tx = sum(v[0] for v in vals), sum(v[1] for v in vals)
+        ok = (rx, tx) == total
+        bad += not ok
+        print("%-16s %8d %14d %14d  %s" % (group, len(vals), rx, tx, "= total" if ok else "MISMATCH"))
+    if not groups:
+        print("no aggregate besides total")
+        return 1
+    return 1 if bad else 0
+
+
+def cmd_agg_bounded(host_dir, nproc, nport):
+    series = csv_series(host_dir)
+    bad = 0
+    count = {}
+    for (pi, ti) in series:
+        count[pi] = count.get(pi, 0) + 1
+        if pi == "total":
+            ok = ti == ""
+        elif pi == "process_name":
+            ok = re.fullmatch(r"[A-Za-z0-9_]+", ti) is not None
+        elif pi == "listening_port":
+            ok = ti in ("client", "other") or re.fullmatch(r"\d+", ti) is not None
+        else:
+            ok = False
+        if not ok:
+            print("UNEXPECTED series tcptop-%s/tcptop_bytes%s" % (pi, "-" + ti if ti else ""))
+            bad += 1
+    print("series: %s (at most 1 total, %d process names, %d listening port series)" % (
+        ", ".join("%s %d" % kv for kv in sorted(count.items())), int(nproc) + 1, int(nport) + 2))
+    if count.get("total") != 1 or count.get("process_name", 0) > int(nproc) + 1 or \
+            count.get("listening_port", 0) > int(nport) + 2:
+        bad += 1
+    return 1 if bad else 0
+
+
+def cmd_absent(host_dir, pi, ti):
+    got = csv_series(host_dir)
+    if (pi, ti) in got:
+        print("tcptop-%s/tcptop_bytes-%s exists: %s" % (pi, ti, got[(pi, ti)]))
+        return 1
+    print("tcptop-%s/tcptop_bytes-%s: absent" % (pi, ti))
+    return 0
+
+
 def cmd_bpf_ids(pid):
     """prog/map/link ids behind the BPF file descriptors of one process."""
     ids = set()
@@ -396,6 +578,16 @@ def main(argv):
         return cmd_prom_show(argv[2], argv[3:])
     if len(argv) == 3 and argv[1] == "free-ports":
         return cmd_free_ports(argv[2])
+    if len(argv) >= 4 and argv[1] == "expect":
+        return cmd_expect(argv[2], argv[3:])
+    if len(argv) == 5 and argv[1] == "agg-exact":
+        return cmd_agg_exact(argv[2], argv[3], argv[4])
+    if len(argv) == 3 and argv[1] == "agg-sums":
+        return cmd_agg_sums(argv[2])
+    if len(argv) == 5 and argv[1] == "agg-bounded":
+        return cmd_agg_bounded(argv[2], argv[3], argv[4])
+    if len(argv) == 5 and argv[1] == "absent":
+        return cmd_absent(argv[2], argv[3], argv[4])
     print(__doc__, file=sys.stderr)
     return 2
 

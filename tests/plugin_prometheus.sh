@@ -41,7 +41,7 @@ LoadPlugin write_prometheus
   Port "$port"
 </Plugin>
 EOF
-conf_tcptop "$main" ''
+conf_tcptop "$main" '  Aggregate "flow"'
 start_daemon "$main"
 
 # The endpoint answers once the daemon is up (about a second here; allow 15).

@@ -32,7 +32,8 @@ fail() {
 units="tests/check_cli_args tests/check_cli_rows tests/check_cli_screen tests/check_cli_json
 	tests/check_flow_table tests/check_flow_format tests/check_plugin_ident
 	tests/check_plugin_filter tests/check_plugin_conf tests/check_plugin_units
-	tests/check_plugin_glue"
+	tests/check_plugin_glue tests/check_plugin_names tests/check_plugin_roles
+	tests/check_listeners"
 live="tests/lifecycle_core tests/lifecycle_plugin"
 scripts="tests/lifecycle_cli.sh tests/hostile_comm.sh"
 replays="tests/fuzz/replay_cli_args tests/fuzz/replay_cli_output tests/fuzz/replay_ident
