@@ -13,3 +13,4 @@ include $(srcdir)/tests/plugin.mk
 include $(srcdir)/tests/bench.mk
 include $(srcdir)/tests/vm.mk
 include $(srcdir)/tests/robust.mk
+include $(srcdir)/tests/deb.mk
