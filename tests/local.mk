@@ -14,3 +14,4 @@ include $(srcdir)/tests/bench.mk
 include $(srcdir)/tests/vm.mk
 include $(srcdir)/tests/robust.mk
 include $(srcdir)/tests/deb.mk
+include $(srcdir)/tests/fleet.mk
