@@ -15,6 +15,12 @@ run() {
 	"$@" || { rc=$?; echo "(exit status $rc)"; status=1; }
 }
 
+# The classic-tracepoint references need tracefs, which a fresh host may not have mounted.
+if [ -d /sys/kernel/tracing ] && [ ! -e /sys/kernel/tracing/events ]; then
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null ||
+		echo "bench: cannot mount tracefs on /sys/kernel/tracing; classic tracepoint references will fail" >&2
+fi
+
 echo "# tcptop benchmarks"
 echo
 echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), Linux $(uname -r), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start."

@@ -13,6 +13,12 @@ step() {
 	[ $rc -eq 0 ] || { echo "exit status $rc"; exit $rc; }
 }
 
+# The classic-tracepoint references need tracefs, which a fresh host may not have mounted.
+if [ -d /sys/kernel/tracing ] && [ ! -e /sys/kernel/tracing/events ]; then
+	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null ||
+		echo "bench: cannot mount tracefs on /sys/kernel/tracing; classic tracepoint references will fail"
+fi
+
 step "$b/tcptop-bench-startup" --repeat 2
 step "$b/tcptop-bench-event" --msgs 300 --rounds 2
 step "$b/tcptop-bench-e2e" --cli "$builddir/cli/tcptop" --pairs 1 --msgs 300 --bulk-secs 1

@@ -92,7 +92,14 @@ static void tcptop_json_drops(FILE *out, const struct tcptop_drain_stats *st)
 			tcptop_drop_kind_name((enum tcptop_drop_kind)k),
 			(unsigned long long)st->dropped_events_by_kind[k],
 			(unsigned long long)st->dropped_bytes_by_kind[k]);
-	fputs("}}", out);
+	fputc('}', out);
+	/* Whose sockets were refused their user's share, when any were. */
+	for (k = 0; k < TCPTOP_REFUSED_UIDS && st->refused_uids[k].events; k++)
+		fprintf(out, "%s{\"uid\":%u,\"events\":%llu,\"bytes\":%llu}",
+			k ? "," : ",\"refused_uids\":[", st->refused_uids[k].uid,
+			(unsigned long long)st->refused_uids[k].events,
+			(unsigned long long)st->refused_uids[k].bytes);
+	fputs(k ? "]}" : "}", out);
 }
 
 int tcptop_json_print(FILE *out, const struct timespec *now, struct tcptop_flow_entry *const *rows,

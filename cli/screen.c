@@ -77,6 +77,18 @@ static void tcptop_screen_section(FILE *out, const struct tcptop_screen *s, int 
 			tcptop_screen_row(out, s->rows[i]);
 }
 
+/* Whose sockets were refused: a full map must name who filled it. */
+static void tcptop_screen_refused(FILE *out, const struct tcptop_drain_stats *st)
+{
+	int i;
+
+	for (i = 0; i < TCPTOP_REFUSED_UIDS && st->refused_uids[i].events; i++)
+		fprintf(out, "%suid %u: %llu events", i ? ", " : " [",
+			st->refused_uids[i].uid, (unsigned long long)st->refused_uids[i].events);
+	if (i)
+		fputc(']', out);
+}
+
 /* Drops are never silent: exact numbers, by reason, on the screen itself. */
 static void tcptop_screen_drops(FILE *out, const struct tcptop_drain_stats *st)
 {
@@ -92,6 +104,8 @@ static void tcptop_screen_drops(FILE *out, const struct tcptop_drain_stats *st)
 			tcptop_drop_kind_name((enum tcptop_drop_kind)k),
 			(unsigned long long)st->dropped_events_by_kind[k],
 			(unsigned long long)st->dropped_bytes_by_kind[k]);
+		if (k == TCPTOP_DROPPED_USER_SHARE)
+			tcptop_screen_refused(out, st);
 		sep = "; ";
 	}
 	fputs(sep[0] == ';' ? ")\n" : "\n", out);

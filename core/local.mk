@@ -5,12 +5,14 @@ core_libtcptop_la_SOURCES = \
 	core/tracer_internal.h \
 	core/tracer.c \
 	core/tracer_log.c \
+	core/names.c \
 	core/tracer_drain.c \
 	core/tracer_netns.c \
 	core/tracer_slots.c \
 	core/tracer_seed.c \
 	core/tracer_closed.c \
 	core/flow_table.c \
+	core/listeners.c \
 	core/flow_format.c
 nodist_core_libtcptop_la_SOURCES = bpf/tcptop.skel.h
 core_libtcptop_la_CFLAGS = $(AM_CFLAGS) $(LIBBPF_CFLAGS) $(LIBELF_CFLAGS) $(ZLIB_CFLAGS)

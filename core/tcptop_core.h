@@ -193,6 +193,34 @@ int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
 /* Detach and free everything; NULL is fine. */
 void tcptop_tracer_close(struct tcptop_tracer *tr);
 
+/* ---- listening sockets ---------------------------------------------------- */
+
+/*
+ * The TCP sockets listening now in the network namespace the set was created
+ * in (its netlink socket is opened by the first refresh), both families, from
+ * NETLINK_SOCK_DIAG.  A flow whose local port and address match a listener is
+ * the server side of its connection.
+ */
+struct tcptop_listeners;
+
+int tcptop_listeners_new(struct tcptop_listeners **out);
+void tcptop_listeners_free(struct tcptop_listeners *l);
+/* Replace the set with what listens now; on failure the previous set stays. */
+int tcptop_listeners_refresh(struct tcptop_listeners *l);
+/* By hand (tests, other sources): empty the set, or add one listener. */
+void tcptop_listeners_clear(struct tcptop_listeners *l);
+int tcptop_listeners_add(struct tcptop_listeners *l, int family, const uint8_t addr[16],
+			 uint16_t port);
+size_t tcptop_listeners_count(const struct tcptop_listeners *l);
+/*
+ * Whether a socket bound to addr:port (a flow's local end) has a listener:
+ * one on the same port bound to the same address, or to the wildcard address
+ * of its family (an IPv6 wildcard also takes IPv4).  IPv4-mapped IPv6 is
+ * IPv4.
+ */
+bool tcptop_listeners_match(struct tcptop_listeners *l, int family, const uint8_t addr[16],
+			    uint16_t port);
+
 /* ---- formatting --------------------------------------------------------- */
 
 #define TCPTOP_ADDR_STRLEN 46		/* INET6_ADDRSTRLEN */

@@ -5,6 +5,8 @@ plugin_libtcptop_plugin_la_SOURCES = \
 	plugin/plugin_conf.h plugin/plugin_conf.c \
 	plugin/plugin_filter.h plugin/plugin_filter.c \
 	plugin/plugin_ident.h plugin/plugin_ident.c \
+	plugin/plugin_names.h plugin/plugin_names.c \
+	plugin/plugin_roles.h plugin/plugin_roles.c \
 	plugin/plugin_units.h plugin/plugin_units.c
 plugin_libtcptop_plugin_la_LIBADD = -lm
 

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "plugin_conf.h"
+#include "plugin_names.h"
 
 #define TCPTOP_CONF_WHY_LEN 256
 
@@ -17,8 +18,9 @@ void tcptop_conf_init(struct tcptop_plugin_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->probe = TCPTOP_PROBE_AUTO;
-	c->aggregate = TCPTOP_AGGREGATE_FLOW;
 	tcptop_filter_init(&c->filter);
+	c->netns_dir = TCPTOP_NAMES_NETNS_DIR;
+	c->self_netns_path = TCPTOP_NAMES_SELF_NETNS;
 }
 
 void tcptop_conf_free(struct tcptop_plugin_conf *c)
@@ -138,16 +140,43 @@ static int tcptop_conf_probe(struct tcptop_plugin_conf *c, const oconfig_value_t
 	return 0;
 }
 
-static int tcptop_conf_aggregate(struct tcptop_plugin_conf *c, const oconfig_value_t *v,
-				 char *why, size_t whylen)
+/* Aggregate "<kind>" [N]: repeatable, one kind per line. */
+static int tcptop_conf_aggregate_line(struct tcptop_plugin_conf *c, const oconfig_item_t *ci,
+				      char *why, size_t whylen)
 {
+	struct tcptop_conf_aggregate a = { 0 };
 	const char *s = NULL;
+	uint64_t n;
+	size_t i;
 
-	if (tcptop_conf_string(v, &s, why, whylen))
-		return -EINVAL;
-	if (tcptop_aggregate_parse(s, &c->aggregate))
+	if (ci->values_num < 1 || ci->values_num > 2)
 		return tcptop_conf_fail(why, whylen,
-					"expected flow, process, local_port or remote_host, got \"%s\"", s);
+					"expected a kind and an optional number of units, as in Aggregate \"process_name\" 20");
+	if (tcptop_conf_string(&ci->values[0], &s, why, whylen))
+		return -EINVAL;
+	if (tcptop_aggregate_parse(s, &a.agg))
+		return tcptop_conf_fail(why, whylen,
+					"expected total, process_name, listening_port, cgroup, netns, flow, process, local_port or remote_host, got \"%s\"",
+					s);
+	if (ci->values_num == 2) {
+		if (a.agg == TCPTOP_AGGREGATE_TOTAL)
+			return tcptop_conf_fail(why, whylen,
+						"total is a single series and takes no number of units");
+		if (tcptop_conf_uint(&ci->values[1], 0, TCPTOP_CONF_TOP_MAX, &n, why, whylen)) {
+			size_t len = strlen(why);
+
+			snprintf(why + len, whylen - len, " (the number of %s units to report; 0: all)",
+				 tcptop_aggregate_name(a.agg));
+			return -EINVAL;
+		}
+		a.top = (uint32_t)n;
+		a.top_set = true;
+	}
+	for (i = 0; i < c->naggs; i++)
+		if (c->aggs[i].agg == a.agg)
+			return tcptop_conf_fail(why, whylen, "%s is given twice",
+						tcptop_aggregate_name(a.agg));
+	c->aggs[c->naggs++] = a;
 	return 0;
 }
 
@@ -263,6 +292,45 @@ static int tcptop_conf_ignore_loopback(struct tcptop_plugin_conf *c, const oconf
 	return tcptop_conf_bool(v, &c->filter.ignore_loopback, why, whylen);
 }
 
+/* "self", a name in /run/netns, or an inode number. */
+static int tcptop_conf_netns(struct tcptop_plugin_conf *c, const oconfig_value_t *v, char *why,
+			     size_t whylen)
+{
+	char path[4096];
+	uint32_t inum;
+	uint64_t n;
+	int err;
+
+	if (v->type == OCONFIG_TYPE_NUMBER ||
+	    (v->type == OCONFIG_TYPE_STRING && isdigit((unsigned char)v->value.string[0]))) {
+		if (tcptop_conf_uint(v, 1, UINT32_MAX, &n, why, whylen))
+			return -EINVAL;
+		return tcptop_filter_add_netns(&c->filter, (uint32_t)n);
+	}
+	if (v->type != OCONFIG_TYPE_STRING)
+		return tcptop_conf_fail(why, whylen,
+					"expected \"self\", a name in %s or an inode number",
+					c->netns_dir);
+	if (strcmp(v->value.string, "self") == 0) {
+		err = tcptop_names_inode(c->self_netns_path, &inum);
+		if (err)
+			return tcptop_conf_fail(why, whylen, "cannot read %s: %s",
+						c->self_netns_path, strerror(-err));
+		return tcptop_filter_add_netns(&c->filter, inum);
+	}
+	if (!v->value.string[0] || strchr(v->value.string, '/') ||
+	    strcmp(v->value.string, "..") == 0 || strcmp(v->value.string, ".") == 0)
+		return tcptop_conf_fail(why, whylen,
+					"expected \"self\", a name in %s or an inode number, got \"%s\"",
+					c->netns_dir, v->value.string);
+	snprintf(path, sizeof(path), "%s/%s", c->netns_dir, v->value.string);
+	err = tcptop_names_inode(path, &inum);
+	if (err)
+		return tcptop_conf_fail(why, whylen, "no network namespace named \"%s\" (%s: %s)",
+					v->value.string, path, strerror(-err));
+	return tcptop_filter_add_netns(&c->filter, inum);
+}
+
 static int tcptop_conf_ignore_selected(struct tcptop_plugin_conf *c, const oconfig_value_t *v,
 				       char *why, size_t whylen)
 {
@@ -274,21 +342,25 @@ struct tcptop_conf_option {
 	int (*apply)(struct tcptop_plugin_conf *c, const oconfig_value_t *v, char *why,
 		     size_t whylen);
 	bool repeatable;	/* filters: several values per line, several lines */
+	/* Options that read their line as a whole instead (apply is NULL). */
+	int (*apply_line)(struct tcptop_plugin_conf *c, const oconfig_item_t *ci, char *why,
+			  size_t whylen);
 };
 
 static const struct tcptop_conf_option tcptop_conf_options[] = {
-	{ "Probe", tcptop_conf_probe, false },
-	{ "Aggregate", tcptop_conf_aggregate, false },
-	{ "TopFlows", tcptop_conf_top_flows, false },
-	{ "MaxFlows", tcptop_conf_max_flows, false },
-	{ "Interval", tcptop_conf_interval, false },
-	{ "PID", tcptop_conf_pid, true },
-	{ "Process", tcptop_conf_process, true },
-	{ "LocalPort", tcptop_conf_local_port, true },
-	{ "RemotePort", tcptop_conf_remote_port, true },
-	{ "Family", tcptop_conf_family, true },
-	{ "IgnoreLoopback", tcptop_conf_ignore_loopback, false },
-	{ "IgnoreSelected", tcptop_conf_ignore_selected, false },
+	{ "Probe", tcptop_conf_probe, false, NULL },
+	{ "Aggregate", NULL, true, tcptop_conf_aggregate_line },
+	{ "NetworkNamespace", tcptop_conf_netns, true, NULL },
+	{ "TopFlows", tcptop_conf_top_flows, false, NULL },
+	{ "MaxFlows", tcptop_conf_max_flows, false, NULL },
+	{ "Interval", tcptop_conf_interval, false, NULL },
+	{ "PID", tcptop_conf_pid, true, NULL },
+	{ "Process", tcptop_conf_process, true, NULL },
+	{ "LocalPort", tcptop_conf_local_port, true, NULL },
+	{ "RemotePort", tcptop_conf_remote_port, true, NULL },
+	{ "Family", tcptop_conf_family, true, NULL },
+	{ "IgnoreLoopback", tcptop_conf_ignore_loopback, false, NULL },
+	{ "IgnoreSelected", tcptop_conf_ignore_selected, false, NULL },
 };
 
 __attribute__((format(printf, 4, 5)))
@@ -328,6 +400,15 @@ static void tcptop_conf_option(struct tcptop_plugin_conf *c, const oconfig_item_
 		tcptop_conf_error(c, log, log_ctx, "option `%s' does not take a block", ci->key);
 		return;
 	}
+	if (opt->apply_line) {
+		why[0] = '\0';
+		err = opt->apply_line(c, ci, why, sizeof(why));
+		if (err == -ENOMEM)
+			tcptop_conf_error(c, log, log_ctx, "option `%s': out of memory", ci->key);
+		else if (err)
+			tcptop_conf_error(c, log, log_ctx, "option `%s': %s", ci->key, why);
+		return;
+	}
 	if (ci->values_num < 1 || (!opt->repeatable && ci->values_num != 1)) {
 		tcptop_conf_error(c, log, log_ctx, "option `%s' needs %s value", ci->key,
 				  opt->repeatable ? "at least one" : "exactly one");
@@ -350,4 +431,63 @@ void tcptop_conf_apply(struct tcptop_plugin_conf *c, const oconfig_item_t *block
 
 	for (i = 0; i < block->children_num; i++)
 		tcptop_conf_option(c, &block->children[i], log, log_ctx);
+}
+
+static uint32_t tcptop_conf_default_top(enum tcptop_aggregate agg)
+{
+	switch (agg) {
+	case TCPTOP_AGGREGATE_PROCESS_NAME:
+		return TCPTOP_CONF_TOP_PROCESS_NAME;
+	case TCPTOP_AGGREGATE_LISTENING_PORT:
+		return TCPTOP_CONF_TOP_LISTENING_PORT;
+	case TCPTOP_AGGREGATE_CGROUP:
+		return TCPTOP_CONF_TOP_CGROUP;
+	case TCPTOP_AGGREGATE_NETNS:
+		return TCPTOP_CONF_TOP_NETNS;
+	default:
+		return 0;
+	}
+}
+
+size_t tcptop_conf_aggregates(const struct tcptop_plugin_conf *c,
+			      struct tcptop_conf_aggregate *out)
+{
+	static const enum tcptop_aggregate defaults[] = {
+		TCPTOP_AGGREGATE_TOTAL,
+		TCPTOP_AGGREGATE_PROCESS_NAME,
+		TCPTOP_AGGREGATE_LISTENING_PORT,
+	};
+	size_t i, n = 0;
+
+	if (!c->naggs) {
+		for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+			out[n++] = (struct tcptop_conf_aggregate){ .agg = defaults[i] };
+	} else {
+		for (i = 0; i < c->naggs; i++)
+			out[n++] = c->aggs[i];
+	}
+	for (i = 0; i < n; i++) {
+		if (out[i].agg == TCPTOP_AGGREGATE_TOTAL)
+			out[i].top = 0;
+		else if (!out[i].top_set)
+			out[i].top = c->top_flows ? c->top_flows : tcptop_conf_default_top(out[i].agg);
+		out[i].top_set = true;
+	}
+	return n;
+}
+
+void tcptop_conf_finish(struct tcptop_plugin_conf *c, tcptop_log_fn log, void *log_ctx)
+{
+	struct tcptop_conf_aggregate a[TCPTOP_AGGREGATE_KINDS];
+	size_t i, n = tcptop_conf_aggregates(c, a);
+	bool flow_other = false, process_other = false;
+
+	for (i = 0; i < n; i++) {
+		flow_other |= a[i].agg == TCPTOP_AGGREGATE_FLOW && a[i].top;
+		process_other |= a[i].agg == TCPTOP_AGGREGATE_PROCESS && a[i].top;
+	}
+	/* Both would report their rest as tcptop-other/tcptop_bytes. */
+	if (flow_other && process_other)
+		tcptop_conf_error(c, log, log_ctx,
+				  "option `Aggregate': flow and process cannot both have a number of units (TopFlows): both would report the rest as tcptop-other; give one of them 0 (all units), or use process_name");
 }

@@ -26,6 +26,7 @@ void tcptop_filter_free(struct tcptop_filter *f)
 	free(f->pids);
 	free(f->lports);
 	free(f->rports);
+	free(f->netns);
 	tcptop_filter_init(f);
 }
 
@@ -69,6 +70,17 @@ int tcptop_filter_add_local_port(struct tcptop_filter *f, uint16_t port)
 int tcptop_filter_add_remote_port(struct tcptop_filter *f, uint16_t port)
 {
 	return tcptop_filter_add_port(&f->rports, &f->nrports, port);
+}
+
+int tcptop_filter_add_netns(struct tcptop_filter *f, uint32_t inum)
+{
+	uint32_t *p = tcptop_filter_grow(f->netns, &f->nnetns, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	f->netns = p;
+	p[f->nnetns - 1] = inum;
+	return 0;
 }
 
 /* Fills p from spec; on failure p holds nothing that needs freeing. */
@@ -199,6 +211,14 @@ bool tcptop_filter_match(const struct tcptop_filter *f, const struct tcptop_flow
 		unsigned fam = e->family == AF_INET ? TCPTOP_FILTER_IPV4 : TCPTOP_FILTER_IPV6;
 
 		if (!(f->families & fam))
+			return false;
+	}
+	if (f->nnetns && e->netns) {
+		size_t i;
+
+		for (i = 0; i < f->nnetns && f->netns[i] != e->netns; i++)
+			;
+		if (i == f->nnetns)
 			return false;
 	}
 	if (f->ignore_loopback && (tcptop_filter_is_loopback(e->family, e->laddr) ||

@@ -3,8 +3,8 @@
  * Which flows the plugin reports.  PID, Process, LocalPort and RemotePort
  * make the selection: a flow is selected when it matches every kind that was
  * given (any value of a kind will do), and IgnoreSelected turns that into
- * "everything but".  Family and IgnoreLoopback narrow what is reported
- * whatever the selection says.  With no PID/Process/port given, every flow
+ * "everything but".  Family, NetworkNamespace and IgnoreLoopback narrow what
+ * is reported whatever the selection says.  With no PID/Process/port given, every flow
  * is selected, as collectd's own select/ignore lists behave.
  */
 #ifndef TCPTOP_PLUGIN_FILTER_H
@@ -38,6 +38,8 @@ struct tcptop_filter {
 	size_t nlports;
 	uint16_t *rports;
 	size_t nrports;
+	uint32_t *netns;	/* network namespace inode numbers; none: any */
+	size_t nnetns;
 	unsigned families;	/* TCPTOP_FILTER_*; 0: any */
 	bool ignore_loopback;
 	bool ignore_selected;
@@ -55,6 +57,8 @@ int tcptop_filter_add_process(struct tcptop_filter *f, const char *spec, char *w
 			      size_t whylen);
 int tcptop_filter_add_local_port(struct tcptop_filter *f, uint16_t port);
 int tcptop_filter_add_remote_port(struct tcptop_filter *f, uint16_t port);
+/* A flow's namespace must be one of these (a flow the kernel gave none passes). */
+int tcptop_filter_add_netns(struct tcptop_filter *f, uint32_t inum);
 
 bool tcptop_filter_match(const struct tcptop_filter *f, const struct tcptop_flow_entry *e);
 

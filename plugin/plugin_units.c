@@ -162,6 +162,7 @@ static struct tcptop_unit *tcptop_units_get(struct tcptop_units *u, const struct
 	if (!unit)
 		return NULL;
 	unit->id = *id;
+	unit->pinned = tcptop_ident_pinned(u->agg, id);
 	unit->seq = u->next_seq++;
 	u->units[u->count] = unit;
 	u->index[slot] = ++u->count;
@@ -169,7 +170,7 @@ static struct tcptop_unit *tcptop_units_get(struct tcptop_units *u, const struct
 }
 
 static int tcptop_units_add_entries(struct tcptop_units *u, struct tcptop_table *t,
-				    const struct tcptop_filter *f)
+				    const struct tcptop_filter *f, const struct tcptop_ident_ctx *ctx)
 {
 	size_t i, n = tcptop_table_count(t);
 	int err = 0;
@@ -178,10 +179,18 @@ static int tcptop_units_add_entries(struct tcptop_units *u, struct tcptop_table 
 		const struct tcptop_flow_entry *e = tcptop_table_at(t, i);
 		struct tcptop_ident id;
 		struct tcptop_unit *unit;
+		int rc;
 
 		if (f && !tcptop_filter_match(f, e))
 			continue;
-		if (tcptop_ident_build(u->agg, e, &id) || !(unit = tcptop_units_get(u, &id))) {
+		rc = tcptop_ident_build_ctx(u->agg, e, ctx, &id);
+		if (rc == TCPTOP_IDENT_TO_OTHER) {
+			u->other.rx += e->rx_delta;
+			u->other.tx += e->tx_delta;
+			u->other_used = true;
+			continue;
+		}
+		if (rc || !(unit = tcptop_units_get(u, &id))) {
 			err = -ENOMEM;
 			continue;
 		}
@@ -257,13 +266,18 @@ static void tcptop_units_expire(struct tcptop_units *u)
 	}
 }
 
-/* Busiest first; then those already shown, so the top set churns less; then oldest. */
+/*
+ * Pinned first; then busiest; then those already shown, so the top set churns
+ * less; then oldest.
+ */
 static int tcptop_units_by_bytes(const void *a, const void *b)
 {
 	const struct tcptop_unit *x = *(struct tcptop_unit *const *)a;
 	const struct tcptop_unit *y = *(struct tcptop_unit *const *)b;
 	uint64_t bx = x->rx_delta + x->tx_delta, by = y->rx_delta + y->tx_delta;
 
+	if (x->pinned != y->pinned)
+		return x->pinned ? -1 : 1;
 	if (bx != by)
 		return bx > by ? -1 : 1;
 	if (x->ranked != y->ranked)
@@ -273,17 +287,21 @@ static int tcptop_units_by_bytes(const void *a, const void *b)
 
 static void tcptop_units_rank(struct tcptop_units *u)
 {
-	size_t i, n = 0;
+	size_t i, n = 0, pinned = 0, keep;
 
-	for (i = 0; i < u->count; i++)
-		if (u->units[i]->seen)
+	for (i = 0; i < u->count; i++) {
+		if (u->units[i]->seen) {
 			u->report[n++] = u->units[i];
-	if (u->top && n > u->top)
+			pinned += u->units[i]->pinned;
+		}
+	}
+	keep = u->top ? u->top + pinned : n;
+	if (n > keep)
 		qsort(u->report, n, sizeof(*u->report), tcptop_units_by_bytes);
 	for (i = 0; i < n; i++) {
 		struct tcptop_unit *unit = u->report[i];
 
-		unit->ranked = !u->top || i < u->top;
+		unit->ranked = i < keep;
 		if (unit->ranked) {
 			unit->rx += unit->rx_delta;
 			unit->tx += unit->tx_delta;
@@ -293,11 +311,27 @@ static void tcptop_units_rank(struct tcptop_units *u)
 			u->other_used = true;
 		}
 	}
-	u->nreport = u->top && n > u->top ? u->top : n;
+	u->nreport = n > keep ? keep : n;
 }
 
 int tcptop_units_fold(struct tcptop_units *u, struct tcptop_table *t,
 		      const struct tcptop_filter *f)
+{
+	return tcptop_units_fold_ctx(u, t, f, NULL);
+}
+
+enum tcptop_aggregate tcptop_units_aggregate(const struct tcptop_units *u)
+{
+	return u->agg;
+}
+
+uint32_t tcptop_units_top(const struct tcptop_units *u)
+{
+	return u->top;
+}
+
+int tcptop_units_fold_ctx(struct tcptop_units *u, struct tcptop_table *t,
+			  const struct tcptop_filter *f, const struct tcptop_ident_ctx *ctx)
 {
 	size_t i;
 	int err;
@@ -308,7 +342,7 @@ int tcptop_units_fold(struct tcptop_units *u, struct tcptop_table *t,
 		u->units[i]->tx_delta = 0;
 	}
 	u->nreport = 0;
-	err = tcptop_units_add_entries(u, t, f);
+	err = tcptop_units_add_entries(u, t, f, ctx);
 	tcptop_units_expire(u);
 	tcptop_units_rank(u);
 	return err;

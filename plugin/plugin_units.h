@@ -17,7 +17,11 @@
  * With TopFlows N, each read reports the N units that moved the most bytes in
  * that read; the bytes of every other unit go to the "other" bucket.  A
  * unit's counter grows only in the reads where it is among the N, so each byte
- * is in exactly one counter and sums across instances stay exact.
+ * is in exactly one counter and sums across instances stay exact.  Pinned
+ * units (listening_port's "client") are reported beside the N, and flows the
+ * identifier sends to "other" (listening_port: other namespaces) go there
+ * directly.  So the counters of one aggregate, "other" included, always add
+ * up to the bytes of every flow it was given.
  */
 #ifndef TCPTOP_PLUGIN_UNITS_H
 #define TCPTOP_PLUGIN_UNITS_H
@@ -42,6 +46,7 @@ struct tcptop_unit {
 	uint32_t idle_reads;		/* reads without any flow */
 	bool seen;			/* had a flow in this read */
 	bool ranked;			/* among the TopFlows in the last read */
+	bool pinned;			/* reported whatever TopFlows says */
 };
 
 struct tcptop_units;
@@ -58,6 +63,11 @@ void tcptop_units_free(struct tcptop_units *u);
  */
 int tcptop_units_fold(struct tcptop_units *u, struct tcptop_table *t,
 		      const struct tcptop_filter *f);
+/* The same, with names and listeners for the aggregates that need them. */
+int tcptop_units_fold_ctx(struct tcptop_units *u, struct tcptop_table *t,
+			  const struct tcptop_filter *f, const struct tcptop_ident_ctx *ctx);
+enum tcptop_aggregate tcptop_units_aggregate(const struct tcptop_units *u);
+uint32_t tcptop_units_top(const struct tcptop_units *u);
 
 /* Units in memory, reported or idle (not counting "other"). */
 size_t tcptop_units_count(const struct tcptop_units *u);

@@ -16,6 +16,8 @@
 
 #include "plugin_conf.h"
 #include "plugin_ident.h"
+#include "plugin_names.h"
+#include "plugin_roles.h"
 #include "plugin_units.h"
 #include "tcptop_core.h"
 
@@ -31,7 +33,15 @@ static struct tcptop_plugin_conf tcptop_conf;
 static bool tcptop_conf_ready;
 static struct tcptop_tracer *tcptop_tracer;
 static struct tcptop_table *tcptop_flows;
-static struct tcptop_units *tcptop_units;
+/* One per aggregate, in the order of the config. */
+static struct tcptop_units *tcptop_units[TCPTOP_AGGREGATE_KINDS];
+static size_t tcptop_nunits;
+/* Names for cgroup and netns; listeners and sides for listening_port (else NULL). */
+static struct tcptop_names *tcptop_names;
+static struct tcptop_listeners *tcptop_listeners;
+static struct tcptop_roles *tcptop_roles;
+/* The last listener refresh error logged, so a persistent failure is logged once. */
+static int tcptop_listeners_failing;
 /* Self-metrics are DERIVE too, so they are kept as running totals. */
 static uint64_t tcptop_dropped_events[TCPTOP_DROPPED_KINDS];
 static uint64_t tcptop_dropped_bytes[TCPTOP_DROPPED_KINDS];
@@ -89,6 +99,58 @@ static int tcptop_plugin_config(oconfig_item_t *ci)
 static int tcptop_plugin_read(user_data_t *ud);
 static int tcptop_plugin_shutdown(void);
 
+/* Units, names and listeners for the configured aggregates. */
+static int tcptop_plugin_start_units(void)
+{
+	struct tcptop_conf_aggregate aggs[TCPTOP_AGGREGATE_KINDS];
+	struct tcptop_names_opts names = { 0 };
+	size_t linger_max = tcptop_conf.max_flows ? tcptop_conf.max_flows : TCPTOP_DEFAULT_MAX_FLOWS;
+	size_t i, n = tcptop_conf_aggregates(&tcptop_conf, aggs);
+	bool listeners = false;
+	int err;
+
+	/* Without it, every namespace counts as ours (listening_port) and none is "host". */
+	if (tcptop_names_inode(TCPTOP_NAMES_SELF_NETNS, &names.self_netns))
+		WARNING(TCPTOP_PLUGIN " plugin: cannot read %s; flows of other network namespaces cannot be told apart",
+			TCPTOP_NAMES_SELF_NETNS);
+	err = tcptop_names_new(&names, &tcptop_names);
+	for (i = 0; !err && i < n; i++) {
+		err = tcptop_units_new(aggs[i].agg, aggs[i].top, linger_max, &tcptop_units[i]);
+		if (!err)
+			tcptop_nunits++;
+		listeners |= tcptop_aggregate_needs_listeners(aggs[i].agg);
+	}
+	if (!err && listeners) {
+		err = tcptop_listeners_new(&tcptop_listeners);
+		if (!err)
+			err = tcptop_roles_new(tcptop_listeners, names.self_netns, &tcptop_roles);
+	}
+	return err;
+}
+
+/* "total, process_name (top 20), ..." for the INFO line. */
+static void tcptop_plugin_describe(char *buf, size_t len)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < tcptop_nunits && used < len; i++) {
+		uint32_t top = tcptop_units_top(tcptop_units[i]);
+		enum tcptop_aggregate agg = tcptop_units_aggregate(tcptop_units[i]);
+		int w;
+
+		if (top)
+			w = snprintf(buf + used, len - used, "%s%s (the %u busiest and \"other\")",
+				     i ? ", " : "", tcptop_aggregate_name(agg), top);
+		else
+			w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+				     tcptop_aggregate_name(agg));
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
 static int tcptop_plugin_start(void)
 {
 	struct tcptop_opts opts = {
@@ -96,7 +158,6 @@ static int tcptop_plugin_start(void)
 		.max_flows = tcptop_conf.max_flows,
 		.log = tcptop_plugin_log,
 	};
-	size_t linger_max = tcptop_conf.max_flows ? tcptop_conf.max_flows : TCPTOP_DEFAULT_MAX_FLOWS;
 	int err;
 
 	tcptop_filter_pushdown(&tcptop_conf.filter, &opts.pid, &opts.family);
@@ -106,8 +167,7 @@ static int tcptop_plugin_start(void)
 		return err;
 	err = tcptop_table_new(&tcptop_flows);
 	if (!err)
-		err = tcptop_units_new(tcptop_conf.aggregate, tcptop_conf.top_flows, linger_max,
-				       &tcptop_units);
+		err = tcptop_plugin_start_units();
 	if (err) {
 		ERROR(TCPTOP_PLUGIN " plugin: cannot allocate the flow table: %s", STRERROR(-err));
 		return err;
@@ -129,6 +189,7 @@ static int tcptop_plugin_init(void)
 		tcptop_conf_init(&tcptop_conf);
 		tcptop_conf_ready = true;
 	}
+	tcptop_conf_finish(&tcptop_conf, tcptop_plugin_log, NULL);
 	if (tcptop_conf.errors) {
 		ERROR(TCPTOP_PLUGIN " plugin: not started: %u option%s in <Plugin tcptop> %s rejected (see the errors above)",
 		      tcptop_conf.errors, tcptop_conf.errors == 1 ? "" : "s",
@@ -140,12 +201,12 @@ static int tcptop_plugin_init(void)
 		tcptop_plugin_shutdown();
 		return -1;
 	}
-	if (tcptop_conf.top_flows)
-		INFO(TCPTOP_PLUGIN " plugin: reporting per %s, the %u busiest and \"other\"",
-		     tcptop_aggregate_name(tcptop_conf.aggregate), tcptop_conf.top_flows);
-	else
-		INFO(TCPTOP_PLUGIN " plugin: reporting per %s",
-		     tcptop_aggregate_name(tcptop_conf.aggregate));
+	{
+		char what[1024];
+
+		tcptop_plugin_describe(what, sizeof(what));
+		INFO(TCPTOP_PLUGIN " plugin: reporting per %s", what);
+	}
 	return 0;
 }
 
@@ -175,8 +236,11 @@ static void tcptop_plugin_submit_self(const struct tcptop_drain_stats *st, uint6
 
 	tcptop_plugin_submit_gauge(TCPTOP_TYPE_FLOWS, "sockets", (double)st->live_sockets);
 	tcptop_plugin_submit_gauge(TCPTOP_TYPE_FLOWS, "entries", (double)st->flows);
-	tcptop_plugin_submit_gauge(TCPTOP_TYPE_FLOWS, "reported",
-				   (double)tcptop_units_reported(tcptop_units));
+	size_t i, reported = 0;
+
+	for (i = 0; i < tcptop_nunits; i++)
+		reported += tcptop_units_reported(tcptop_units[i]);
+	tcptop_plugin_submit_gauge(TCPTOP_TYPE_FLOWS, "reported", (double)reported);
 	tcptop_plugin_submit_gauge(TCPTOP_TYPE_SECONDS, "drain", (double)st->drain_ns / 1e9);
 	tcptop_plugin_submit_gauge(TCPTOP_TYPE_SECONDS, "read", (double)read_ns / 1e9);
 	for (k = 0; k < TCPTOP_DROPPED_KINDS; k++) {
@@ -210,6 +274,17 @@ static void tcptop_plugin_drain_status(int err)
 	tcptop_drain_failing = err;
 }
 
+/* Logs a failing listener refresh once, and its recovery. */
+static void tcptop_plugin_listeners_status(int err)
+{
+	if (err && err != tcptop_listeners_failing)
+		ERROR(TCPTOP_PLUGIN " plugin: listing the listening TCP sockets failed: %s; listening_port keeps the last list",
+		      STRERROR(-err));
+	else if (!err && tcptop_listeners_failing)
+		INFO(TCPTOP_PLUGIN " plugin: listing the listening TCP sockets works again");
+	tcptop_listeners_failing = err;
+}
+
 /*
  * Whatever a drain or fold managed to collect is still reported: those bytes
  * have left the kernel and exist nowhere else.  Returning 0 keeps collectd
@@ -217,21 +292,35 @@ static void tcptop_plugin_drain_status(int err)
  */
 static int tcptop_plugin_read(user_data_t *ud)
 {
+	struct tcptop_ident_ctx ctx;
 	struct tcptop_drain_stats st;
 	uint64_t start = tcptop_plugin_now_ns();
-	size_t i, n;
-	int err;
+	size_t i, k, n;
+	int err, fold_err = 0;
 
 	(void)ud;
 	if (!tcptop_tracer)
 		return -1;
 	tcptop_plugin_drain_status(tcptop_tracer_drain(tcptop_tracer, tcptop_flows, &st));
-	err = tcptop_units_fold(tcptop_units, tcptop_flows, &tcptop_conf.filter);
-	if (err)
-		ERROR(TCPTOP_PLUGIN " plugin: some flows could not be reported: %s", STRERROR(-err));
-	n = tcptop_units_reported(tcptop_units);
-	for (i = 0; i < n; i++)
-		tcptop_plugin_submit_bytes(tcptop_units_report_at(tcptop_units, i));
+	/* After the drain, so every listener of a flow it found is still there or gone for good. */
+	if (tcptop_listeners)
+		tcptop_plugin_listeners_status(tcptop_listeners_refresh(tcptop_listeners));
+	if (tcptop_roles)
+		tcptop_roles_begin(tcptop_roles);
+	tcptop_names_next_read(tcptop_names);
+	ctx.names = tcptop_names;
+	ctx.roles = tcptop_roles;
+	for (k = 0; k < tcptop_nunits; k++) {
+		err = tcptop_units_fold_ctx(tcptop_units[k], tcptop_flows, &tcptop_conf.filter, &ctx);
+		if (err)
+			fold_err = err;
+		n = tcptop_units_reported(tcptop_units[k]);
+		for (i = 0; i < n; i++)
+			tcptop_plugin_submit_bytes(tcptop_units_report_at(tcptop_units[k], i));
+	}
+	if (fold_err)
+		ERROR(TCPTOP_PLUGIN " plugin: some flows could not be reported: %s",
+		      STRERROR(-fold_err));
 	tcptop_plugin_submit_self(&st, tcptop_plugin_now_ns() - start);
 	return 0;
 }
@@ -244,8 +333,16 @@ static int tcptop_plugin_shutdown(void)
 	tcptop_tracer = NULL;
 	tcptop_table_free(tcptop_flows);
 	tcptop_flows = NULL;
-	tcptop_units_free(tcptop_units);
-	tcptop_units = NULL;
+	while (tcptop_nunits)
+		tcptop_units_free(tcptop_units[--tcptop_nunits]);
+	memset(tcptop_units, 0, sizeof(tcptop_units));
+	tcptop_roles_free(tcptop_roles);
+	tcptop_roles = NULL;
+	tcptop_listeners_free(tcptop_listeners);
+	tcptop_listeners = NULL;
+	tcptop_names_free(tcptop_names);
+	tcptop_names = NULL;
+	tcptop_listeners_failing = 0;
 	memset(tcptop_dropped_events, 0, sizeof(tcptop_dropped_events));
 	memset(tcptop_dropped_bytes, 0, sizeof(tcptop_dropped_bytes));
 	tcptop_drain_failing = 0;

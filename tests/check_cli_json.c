@@ -19,6 +19,8 @@
 	"\"processes_per_socket\":{\"events\":0,\"bytes\":0},"                            \
 	"\"closed_ring_full\":{\"events\":0,\"bytes\":0},"                                \
 	"\"calls_in_flight\":{\"events\":0,\"bytes\":0},"                                 \
+	"\"softirq_reader\":{\"events\":0,\"bytes\":0},"                                  \
+	"\"user_share\":{\"events\":0,\"bytes\":0},"                                      \
 	"\"skipped_by_kernel\":{\"events\":0,\"bytes\":0}}}"
 
 static struct tcptop_table *t;
@@ -109,6 +111,8 @@ START_TEST(test_drops)
 			 "\"processes_per_socket\":{\"events\":0,\"bytes\":0},"
 			 "\"closed_ring_full\":{\"events\":5,\"bytes\":18446744073709551615},"
 			 "\"calls_in_flight\":{\"events\":0,\"bytes\":0},"
+			 "\"softirq_reader\":{\"events\":0,\"bytes\":0},"
+			 "\"user_share\":{\"events\":0,\"bytes\":0},"
 			 "\"skipped_by_kernel\":{\"events\":0,\"bytes\":0}}}}\n");
 }
 END_TEST

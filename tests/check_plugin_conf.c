@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "plugin_conf.h"
 
@@ -91,8 +94,9 @@ static void assert_rejected(unsigned errors, const char *key)
 START_TEST(test_defaults)
 {
 	ck_assert_int_eq(conf.probe, TCPTOP_PROBE_AUTO);
-	ck_assert_int_eq(conf.aggregate, TCPTOP_AGGREGATE_FLOW);
+	ck_assert_uint_eq(conf.naggs, 0);
 	ck_assert_uint_eq(conf.top_flows, 0);
+	ck_assert_uint_eq(conf.filter.nnetns, 0);
 	ck_assert_uint_eq(conf.max_flows, 0);
 	ck_assert(conf.interval == 0);
 	ck_assert_uint_eq(conf.filter.npids + conf.filter.nprocs + conf.filter.nlports +
@@ -133,20 +137,162 @@ START_TEST(test_probe)
 }
 END_TEST
 
-START_TEST(test_aggregate)
+/* The aggregates init would report, as "kind:top ..." */
+static const char *aggregates(void)
 {
-	ck_assert_uint_eq(apply("Aggregate", 1, S("process")), 0);
-	ck_assert_int_eq(conf.aggregate, TCPTOP_AGGREGATE_PROCESS);
-	ck_assert_uint_eq(apply("Aggregate", 1, S("local_port")), 0);
-	ck_assert_int_eq(conf.aggregate, TCPTOP_AGGREGATE_LOCAL_PORT);
-	ck_assert_uint_eq(apply("Aggregate", 1, S("Remote_Host")), 0);
-	ck_assert_int_eq(conf.aggregate, TCPTOP_AGGREGATE_REMOTE_HOST);
-	ck_assert_uint_eq(apply("Aggregate", 1, S("flow")), 0);
-	ck_assert_int_eq(conf.aggregate, TCPTOP_AGGREGATE_FLOW);
+	static char buf[512];
+	struct tcptop_conf_aggregate a[TCPTOP_AGGREGATE_KINDS];
+	size_t i, n = tcptop_conf_aggregates(&conf, a), used = 0;
 
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s:%u", i ? " " : "",
+					 tcptop_aggregate_name(a[i].agg), a[i].top);
+	return buf;
+}
+
+START_TEST(test_aggregate_default)
+{
+	/* No Aggregate line: host total, 20 process names, 10 listening ports. */
+	ck_assert_str_eq(aggregates(), "total:0 process_name:20 listening_port:10");
+	/* TopFlows alone sets the default set's tops. */
+	ck_assert_uint_eq(apply("TopFlows", 1, N(5)), 0);
+	ck_assert_str_eq(aggregates(), "total:0 process_name:5 listening_port:5");
+}
+END_TEST
+
+START_TEST(test_aggregate_legacy)
+{
+	/* Today's configs: one Aggregate line and TopFlows mean what they meant. */
+	ck_assert_uint_eq(apply("Aggregate", 1, S("flow")), 0);
+	ck_assert_str_eq(aggregates(), "flow:0");
+	ck_assert_uint_eq(apply("TopFlows", 1, N(20)), 0);
+	ck_assert_str_eq(aggregates(), "flow:20");
+	teardown();
+	setup();
+	ck_assert_uint_eq(apply("TopFlows", 1, N(3)), 0);
+	ck_assert_uint_eq(apply("Aggregate", 1, S("Remote_Host")), 0);
+	ck_assert_str_eq(aggregates(), "remote_host:3");
+	teardown();
+	setup();
+	ck_assert_uint_eq(apply("Aggregate", 1, S("process")), 0);
+	ck_assert_str_eq(aggregates(), "process:0");
+	teardown();
+	setup();
+	ck_assert_uint_eq(apply("Aggregate", 1, S("local_port")), 0);
+	ck_assert_str_eq(aggregates(), "local_port:0");
+	tcptop_conf_finish(&conf, capture, NULL);
+	ck_assert_uint_eq(conf.errors, 0);
+}
+END_TEST
+
+START_TEST(test_aggregate_several)
+{
+	ck_assert_uint_eq(apply("Aggregate", 1, S("total")), 0);
+	ck_assert_uint_eq(apply("Aggregate", 2, S("process_name"), N(20)), 0);
+	ck_assert_uint_eq(apply("Aggregate", 2, S("remote_host"), S("10")), 0);
+	ck_assert_uint_eq(apply("Aggregate", 1, S("cgroup")), 0);
+	ck_assert_uint_eq(apply("Aggregate", 2, S("NETNS"), N(0)), 0);
+	ck_assert_uint_eq(apply("Aggregate", 1, S("listening_port")), 0);
+	ck_assert_uint_eq(apply("Aggregate", 2, S("flow"), N(100)), 0);
+	ck_assert_uint_eq(apply("Aggregate", 1, S("local_port")), 0);
+	ck_assert_uint_eq(apply("Aggregate", 1, S("process")), 0);
+	/* In order; a number on the line wins, else the kind's default (0: all). */
+	ck_assert_str_eq(aggregates(),
+			 "total:0 process_name:20 remote_host:10 cgroup:20 netns:0 listening_port:10 flow:100 local_port:0 process:0");
+	/* TopFlows fills in where the line gave no number. */
+	ck_assert_uint_eq(apply("TopFlows", 1, N(7)), 0);
+	ck_assert_str_eq(aggregates(),
+			 "total:0 process_name:20 remote_host:10 cgroup:7 netns:0 listening_port:7 flow:100 local_port:7 process:7");
+	/* flow and process both with "other": the same tcptop-other series. */
+	tcptop_conf_finish(&conf, capture, NULL);
+	assert_rejected(conf.errors, "Aggregate");
+	ck_assert_ptr_nonnull(strstr(last_msg, "tcptop-other"));
+}
+END_TEST
+
+START_TEST(test_aggregate_flow_and_process)
+{
+	/* One of them with every unit: no clash. */
+	ck_assert_uint_eq(apply("Aggregate", 2, S("flow"), N(10)), 0);
+	ck_assert_uint_eq(apply("Aggregate", 1, S("process")), 0);
+	tcptop_conf_finish(&conf, capture, NULL);
+	ck_assert_uint_eq(conf.errors, 0);
+	ck_assert_str_eq(aggregates(), "flow:10 process:0");
+}
+END_TEST
+
+START_TEST(test_aggregate_bad)
+{
 	assert_rejected(apply("Aggregate", 1, S("host")), "Aggregate");
+	ck_assert_ptr_nonnull(strstr(last_msg, "\"host\""));
 	assert_rejected(apply("Aggregate", 1, N(1)), "Aggregate");
 	assert_rejected(apply("Aggregate", 2, S("flow"), S("process")), "Aggregate");
+	assert_rejected(apply("Aggregate", 2, S("process_name"), N(-1)), "Aggregate");
+	ck_assert_ptr_nonnull(strstr(last_msg, "process_name units"));
+	assert_rejected(apply("Aggregate", 2, S("process_name"), N(2.5)), "Aggregate");
+	assert_rejected(apply("Aggregate", 2, S("process_name"), N(1000001)), "Aggregate");
+	assert_rejected(apply("Aggregate", 2, S("total"), N(5)), "Aggregate");
+	ck_assert_ptr_nonnull(strstr(last_msg, "single series"));
+	assert_rejected(apply("Aggregate", 3, S("cgroup"), N(1), N(2)), "Aggregate");
+	assert_rejected(apply("Aggregate", 0), "Aggregate");
+	ck_assert_uint_eq(conf.naggs, 0);
+	/* Twice the same kind. */
+	ck_assert_uint_eq(apply("Aggregate", 1, S("cgroup")), 0);
+	assert_rejected(apply("Aggregate", 2, S("CGroup"), N(3)), "Aggregate");
+	ck_assert_ptr_nonnull(strstr(last_msg, "twice"));
+	ck_assert_str_eq(aggregates(), "cgroup:20");
+}
+END_TEST
+
+START_TEST(test_netns)
+{
+	char dir[] = "/tmp/tcptop-conf-netns.XXXXXX", path[256], self[256];
+	struct stat st;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	/* A fake /run/netns and /proc/self/ns/net: plain files, their inodes. */
+	snprintf(path, sizeof(path), "%s/blue", dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	snprintf(self, sizeof(self), "%s/self-net", dir);
+	fd = open(self, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	conf.netns_dir = dir;
+	conf.self_netns_path = self;
+
+	ck_assert_uint_eq(apply("NetworkNamespace", 1, S("self")), 0);
+	ck_assert_int_eq(stat(self, &st), 0);
+	ck_assert_uint_eq(conf.filter.nnetns, 1);
+	ck_assert_uint_eq(conf.filter.netns[0], (uint32_t)st.st_ino);
+	ck_assert_uint_eq(apply("NetworkNamespace", 2, S("blue"), N(4026531840.0)), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(conf.filter.nnetns, 3);
+	ck_assert_uint_eq(conf.filter.netns[1], (uint32_t)st.st_ino);
+	ck_assert_uint_eq(conf.filter.netns[2], 4026531840u);
+	ck_assert_uint_eq(apply("networknamespace", 1, S("12345")), 0);
+	ck_assert_uint_eq(conf.filter.netns[3], 12345);
+
+	assert_rejected(apply("NetworkNamespace", 1, S("green")), "NetworkNamespace");
+	ck_assert_ptr_nonnull(strstr(last_msg, "no network namespace named \"green\""));
+	assert_rejected(apply("NetworkNamespace", 1, S("../etc")), "NetworkNamespace");
+	assert_rejected(apply("NetworkNamespace", 1, S("")), "NetworkNamespace");
+	assert_rejected(apply("NetworkNamespace", 1, N(0)), "NetworkNamespace");
+	assert_rejected(apply("NetworkNamespace", 1, N(4294967296.0)), "NetworkNamespace");
+	assert_rejected(apply("NetworkNamespace", 1, B(1)), "NetworkNamespace");
+	assert_rejected(apply("NetworkNamespace", 0), "NetworkNamespace");
+	ck_assert_uint_eq(conf.filter.nnetns, 4);
+	/* /proc unreadable (here: a missing file): the option names the path. */
+	conf.self_netns_path = "/nonexistent/ns/net";
+	assert_rejected(apply("NetworkNamespace", 1, S("self")), "NetworkNamespace");
+	ck_assert_ptr_nonnull(strstr(last_msg, "/nonexistent/ns/net"));
+
+	unlink(path);
+	unlink(self);
+	rmdir(dir);
 }
 END_TEST
 
@@ -347,7 +493,12 @@ static Suite *conf_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_probe);
-	tcase_add_test(tc, test_aggregate);
+	tcase_add_test(tc, test_aggregate_default);
+	tcase_add_test(tc, test_aggregate_legacy);
+	tcase_add_test(tc, test_aggregate_several);
+	tcase_add_test(tc, test_aggregate_flow_and_process);
+	tcase_add_test(tc, test_aggregate_bad);
+	tcase_add_test(tc, test_netns);
 	tcase_add_test(tc, test_top_flows);
 	tcase_add_test(tc, test_max_flows);
 	tcase_add_test(tc, test_interval);

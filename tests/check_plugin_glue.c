@@ -78,34 +78,7 @@ enum tcptop_probe tcptop_tracer_probe(const struct tcptop_tracer *tr)
 	return TCPTOP_PROBE_TRACEPOINT;
 }
 
-const char *tcptop_probe_name(enum tcptop_probe probe)
-{
-	static const char *const names[] = { "auto", "tracepoint", "fentry", "kprobe" };
-
-	return (unsigned)probe < 4 ? names[probe] : NULL;
-}
-
-int tcptop_probe_parse(const char *s, enum tcptop_probe *out)
-{
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		if (strcmp(s, tcptop_probe_name((enum tcptop_probe)i)) == 0) {
-			*out = (enum tcptop_probe)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-const char *tcptop_drop_kind_name(enum tcptop_drop_kind kind)
-{
-	static const char *const names[] = { "map_full", "processes_per_socket",
-					     "closed_ring_full", "calls_in_flight",
-					     "skipped_by_kernel" };
-
-	return (unsigned)kind < TCPTOP_DROPPED_KINDS ? names[kind] : NULL;
-}
+/* Names come from the core itself (core/names.c). */
 
 static void fake_flow(uint64_t id, uint32_t tgid, const char *comm, uint16_t lport,
 		      uint16_t rport, uint64_t tx, uint64_t rx, bool closed)
@@ -190,6 +163,15 @@ static void assert_bytes(const char *pi, const char *ti, int64_t rx, int64_t tx)
 }
 
 #define TI(l, r) "127_0_0_1_" #l "-127_0_0_1_" #r
+
+/* Aggregate "flow": today's per-flow report, as configs that name it get. */
+static void configure_flow(void)
+{
+	oconfig_value_t agg = S("flow");
+	oconfig_item_t opt = { .key = "Aggregate", .values = &agg, .values_num = 1 };
+
+	ck_assert_int_eq(configure(&opt, 1), 0);
+}
 
 /* ---- registration and init ---------------------------------------------------------- */
 
@@ -284,6 +266,7 @@ START_TEST(test_read_dispatches_cumulative_derive)
 {
 	const struct stubs_dispatch *d;
 
+	configure_flow();
 	ck_assert_int_eq(stubs.init(), 0);
 	fake_flow(1, 10, "srv", 5000, 40000, 100, 7, false);
 	fake_flow(2, 11, "cli ent", 40000, 5000, 7, 100, false);
@@ -322,6 +305,7 @@ END_TEST
 
 START_TEST(test_read_final_totals_then_gone)
 {
+	configure_flow();
 	ck_assert_int_eq(stubs.init(), 0);
 	fake_flow(1, 10, "srv", 5000, 40000, 100, 0, false);
 	ck_assert_int_eq(stubs.read(NULL), 0);
@@ -363,13 +347,14 @@ END_TEST
 
 START_TEST(test_read_filters)
 {
-	oconfig_value_t proc = S("/^keep/"), sel = S("true");
+	oconfig_value_t proc = S("/^keep/"), sel = S("true"), agg = S("flow");
 	oconfig_item_t opts[] = {
 		{ .key = "Process", .values = &proc, .values_num = 1 },
 		{ .key = "IgnoreSelected", .values = &sel, .values_num = 1 },
+		{ .key = "Aggregate", .values = &agg, .values_num = 1 },
 	};
 
-	ck_assert_int_eq(configure(opts, 2), 0);
+	ck_assert_int_eq(configure(opts, 3), 0);
 	ck_assert_int_eq(stubs.init(), 0);
 	fake_flow(1, 10, "keepme", 5000, 40000, 1, 1, false);
 	fake_flow(2, 11, "other", 5001, 40001, 2, 2, false);
@@ -381,6 +366,7 @@ END_TEST
 
 START_TEST(test_read_drain_error_logged_once)
 {
+	configure_flow();
 	ck_assert_int_eq(stubs.init(), 0);
 	fake.drain_err = -EIO;
 	fake_flow(1, 10, "srv", 5000, 40000, 9, 0, false);

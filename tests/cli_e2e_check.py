@@ -24,7 +24,7 @@ import sys
 FLOW_KEYS = ["pid", "comm", "family", "laddr", "lport", "raddr", "rport",
              "rx_bytes", "tx_bytes", "closed"]
 DROP_REASONS = ["map_full", "processes_per_socket", "closed_ring_full", "calls_in_flight",
-                "skipped_by_kernel"]
+                "softirq_reader", "user_share", "skipped_by_kernel"]
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 SUMMARY_RE = re.compile(r"^\d\d:\d\d:\d\d loadavg: \d+\.\d+ \d+\.\d+ \d+\.\d+ \d+/\d+ \d+$")
 HEADER4 = ["PID", "COMM", "LADDR", "RADDR", "RX_KB", "TX_KB"]

@@ -42,7 +42,7 @@ tests_check_plugin_glue_SOURCES = \
 	tests/check_plugin_glue.c \
 	tests/collectd_stubs.h tests/collectd_stubs.c \
 	plugin/tcptop_plugin.c \
-	core/flow_table.c core/flow_format.c
+	core/flow_table.c core/flow_format.c core/names.c core/listeners.c
 tests_check_plugin_glue_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
 tests_check_plugin_glue_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
 tests_check_plugin_glue_LDADD = plugin/libtcptop_plugin.la $(CHECK_LIBS)

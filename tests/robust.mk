@@ -49,12 +49,14 @@ FUZZ_CPPFLAGS = $(DEFS) -I$(top_builddir) $(AM_CPPFLAGS) -I$(top_srcdir)/cli \
 	-I$(top_srcdir)/plugin -I$(top_srcdir)/tests/fuzz $(LIBBPF_CFLAGS)
 FUZZ_LIBS = $(LIBBPF_LIBS) $(LIBELF_LIBS) $(ZLIB_LIBS) -lm
 FUZZ_CORE = $(srcdir)/core/tracer.c $(srcdir)/core/tracer_drain.c $(srcdir)/core/tracer_seed.c \
-	$(srcdir)/core/tracer_closed.c \
-	$(srcdir)/core/flow_table.c $(srcdir)/core/flow_format.c
+	$(srcdir)/core/tracer_closed.c $(srcdir)/core/tracer_log.c $(srcdir)/core/names.c \
+	$(srcdir)/core/tracer_netns.c $(srcdir)/core/tracer_slots.c \
+	$(srcdir)/core/flow_table.c $(srcdir)/core/flow_format.c $(srcdir)/core/listeners.c
 FUZZ_CLI = $(srcdir)/cli/args.c $(srcdir)/cli/rows.c $(srcdir)/cli/utf8.c \
 	$(srcdir)/cli/screen.c $(srcdir)/cli/json.c
 FUZZ_PLUGIN = $(srcdir)/plugin/plugin_conf.c $(srcdir)/plugin/plugin_filter.c \
-	$(srcdir)/plugin/plugin_ident.c $(srcdir)/plugin/plugin_units.c
+	$(srcdir)/plugin/plugin_ident.c $(srcdir)/plugin/plugin_units.c \
+	$(srcdir)/plugin/plugin_names.c $(srcdir)/plugin/plugin_roles.c
 FUZZ_BUILD = $(MKDIR_P) tests/fuzz && $(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_CPPFLAGS) -o $@
 
 FUZZ_BINS = \

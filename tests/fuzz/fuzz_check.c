@@ -47,6 +47,23 @@ void fuzz_check_ident(enum tcptop_aggregate agg, const struct tcptop_ident *id)
 		FUZZ_ASSERT(fuzz_count(id->type_instance, '-') == 0);
 		FUZZ_ASSERT(id->type_instance[0] != '\0');
 		break;
+	case TCPTOP_AGGREGATE_TOTAL:
+		FUZZ_ASSERT(strcmp(id->plugin_instance, "total") == 0);
+		FUZZ_ASSERT(id->type_instance[0] == '\0');
+		break;
+	case TCPTOP_AGGREGATE_PROCESS_NAME:
+		/* A name, never a bucket's: "other" and friends come escaped. */
+		FUZZ_ASSERT(fuzz_count(id->type_instance, '-') == 0);
+		FUZZ_ASSERT(strcmp(id->type_instance, "other") != 0);
+		/* fall through */
+	case TCPTOP_AGGREGATE_LISTENING_PORT:
+	case TCPTOP_AGGREGATE_CGROUP:
+	case TCPTOP_AGGREGATE_NETNS:
+		FUZZ_ASSERT(strcmp(id->plugin_instance, tcptop_aggregate_name(agg)) == 0);
+		FUZZ_ASSERT(id->type_instance[0] != '\0');
+		break;
+	case TCPTOP_AGGREGATE_KINDS:
+		FUZZ_ASSERT(0);
 	}
 }
 

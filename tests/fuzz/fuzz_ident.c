@@ -60,7 +60,7 @@ static void fuzz_ident_direct(const struct tcptop_flow *rec)
 		memcpy(e.laddr, rec->laddr, sizeof(e.laddr));
 		memcpy(e.raddr, rec->raddr, sizeof(e.raddr));
 		fuzz_ident_comm(e.comm);
-		for (agg = TCPTOP_AGGREGATE_FLOW; agg <= TCPTOP_AGGREGATE_REMOTE_HOST; agg++) {
+		for (agg = TCPTOP_AGGREGATE_FLOW; agg < TCPTOP_AGGREGATE_KINDS; agg++) {
 			memset(&id, 'Z', sizeof(id));
 			err = tcptop_ident_build((enum tcptop_aggregate)agg, &e, &id);
 			if (e.family != AF_INET && e.family != AF_INET6) {
@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 4)
 		return 0;
-	agg = (enum tcptop_aggregate)(data[0] % 4);
+	agg = (enum tcptop_aggregate)(data[0] % TCPTOP_AGGREGATE_KINDS);
 	if (tcptop_table_new(&t) || tcptop_units_new(agg, data[1] % 8, data[2] % 8, &u))
 		goto cleanup;
 	tcptop_table_begin(t);

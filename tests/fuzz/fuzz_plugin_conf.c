@@ -39,7 +39,17 @@ static void fuzz_conf_log(enum tcptop_log_level level, const char *msg, void *ct
 static void fuzz_conf_check_values(const struct tcptop_plugin_conf *c)
 {
 	FUZZ_ASSERT(tcptop_probe_name(c->probe) != NULL);
-	FUZZ_ASSERT(tcptop_aggregate_name(c->aggregate) != NULL);
+	struct tcptop_conf_aggregate a[TCPTOP_AGGREGATE_KINDS];
+	size_t n = tcptop_conf_aggregates(c, a);
+
+	FUZZ_ASSERT(c->naggs <= TCPTOP_AGGREGATE_KINDS);
+	FUZZ_ASSERT(n >= 1 && n <= TCPTOP_AGGREGATE_KINDS);
+	for (size_t i = 0; i < n; i++) {
+		FUZZ_ASSERT(tcptop_aggregate_name(a[i].agg) != NULL);
+		FUZZ_ASSERT(a[i].top <= TCPTOP_CONF_TOP_MAX);
+		for (size_t j = 0; j < i; j++)
+			FUZZ_ASSERT(a[i].agg != a[j].agg);
+	}
 	FUZZ_ASSERT(c->top_flows <= TCPTOP_CONF_TOP_MAX);
 	FUZZ_ASSERT(c->max_flows <= TCPTOP_MAX_FLOWS_LIMIT);
 	FUZZ_ASSERT(c->interval == 0 || (c->interval > 0 && c->interval <= TCPTOP_CONF_INTERVAL_MAX));
@@ -77,7 +87,8 @@ static void fuzz_conf_record(struct tcptop_flow *r, uint64_t id, int family, con
 }
 
 /* A few reads of flows the seeds' filters select or not, through the filter. */
-static void fuzz_conf_units(const struct tcptop_plugin_conf *c)
+static void fuzz_conf_units(const struct tcptop_plugin_conf *c, enum tcptop_aggregate agg,
+			    uint32_t top)
 {
 	static const char *const comms[] = { "nginx", "ssh d", "a/b.c%n", "\xff\x01[x]" };
 	struct tcptop_table *t = NULL;
@@ -90,7 +101,7 @@ static void fuzz_conf_units(const struct tcptop_plugin_conf *c)
 	tcptop_filter_pushdown(&c->filter, &pid, &family);
 	FUZZ_ASSERT(family == 0 || family == AF_INET || family == AF_INET6);
 	FUZZ_ASSERT(pid == 0 || (c->filter.npids == 1 && pid == c->filter.pids[0]));
-	if (tcptop_table_new(&t) || tcptop_units_new(c->aggregate, c->top_flows, 4, &u))
+	if (tcptop_table_new(&t) || tcptop_units_new(agg, top, 4, &u))
 		goto cleanup;
 	for (read = 0; read < 3; read++) {
 		tcptop_table_begin(t);
@@ -105,7 +116,7 @@ static void fuzz_conf_units(const struct tcptop_plugin_conf *c)
 			if (read < 2 || i < 6)
 				FUZZ_ASSERT(tcptop_table_add_record(t, &r) == 0);
 		}
-		fuzz_check_fold(u, c->aggregate, t, &c->filter, &other_rx, &other_tx);
+		fuzz_check_fold(u, agg, t, &c->filter, &other_rx, &other_tx);
 	}
 
 cleanup:
@@ -126,10 +137,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tcptop_conf_init(&c);
 	for (i = 0; i < n; i++)
 		tcptop_conf_apply(&c, &blocks[i], fuzz_conf_log, &log);
+	tcptop_conf_finish(&c, fuzz_conf_log, &log);
 	FUZZ_ASSERT(c.errors == log.errors);
 	if (!c.errors) {
+		struct tcptop_conf_aggregate a[TCPTOP_AGGREGATE_KINDS];
+		size_t k, na = tcptop_conf_aggregates(&c, a);
+
 		fuzz_conf_check_values(&c);
-		fuzz_conf_units(&c);
+		for (k = 0; k < na; k++)
+			fuzz_conf_units(&c, a[k].agg, a[k].top);
 	}
 	tcptop_conf_free(&c);
 	/* Freed state is a fresh default config: a second collectd config round starts clean. */
