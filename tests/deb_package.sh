@@ -122,7 +122,9 @@ case "$depends" in
 esac
 dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' > "$tmp/contents"
 for f in /usr/lib/collectd/tcptop.so /usr/share/collectd-tcptop/types.db /usr/sbin/tcptop \
-	/usr/share/man/man8/tcptop.8.gz $confd/tcptop.conf; do
+	/usr/share/man/man8/tcptop.8.gz $confd/tcptop.conf \
+	/usr/share/doc/collectd-tcptop/examples/grafana-tcptop-influxdb.json \
+	/usr/share/doc/collectd-tcptop/examples/grafana-tcptop-graphite.json; do
 	grep -qx "$f" "$tmp/contents" || fail "the package lacks $f"
 done
 ! grep -q '\.la$' "$tmp/contents" || fail "the package ships libtool .la files"
@@ -178,18 +180,21 @@ say "tcptop values arrive in $host_dir"
 
 # A child with a name of its own sends known bytes to its parent.
 comm=debpkg-$$
-run_traffic child --family ipv4 --bytes 3000000 --chunk 65536 --comm "$comm" child
+run_traffic child --family ipv4 --bytes 100000000 --chunk 65536 --comm "$comm" child
 truth=$(awk -F'\t' -v c="$comm" '!/^#/ && $2 == c { print $9 " " $8 }' "$tmp/truth-child")
 [ -n "$truth" ] || fail "the traffic's ground truth has no line for $comm"
 say "ground truth of $comm (rx tx): $truth"
 
-# Its unit (tcptop-<comm>-<pid> with Aggregate "process") must reach the
-# exact totals in rrdtool's last update.
+# Its unit must reach the exact totals in rrdtool's last update: with the
+# snippet's default units that is tcptop-process_name/tcptop_bytes-<comm>
+# (100 MB in one interval ranks it among the 20 busiest names of even a
+# busy machine; the rest would be in "other").
 ident=$(echo "$comm" | sed 's/[^A-Za-z0-9_]/_/g')
 i=0
 got=
 while :; do
-	for f in "$host_dir"/tcptop-*"$ident"*/tcptop_bytes*.rrd; do
+	for f in "$host_dir"/tcptop-*/tcptop_bytes-"$ident".rrd \
+		"$host_dir"/tcptop-*"$ident"*/tcptop_bytes*.rrd; do
 		[ -f "$f" ] || continue
 		got=$(rrdtool lastupdate "$f" | awk -F': ' 'NF == 2 { print $2 }')
 		[ "$got" = "$truth" ] && break 2
@@ -200,7 +205,10 @@ while :; do
 	i=$((i + 1))
 done
 say "rrdtool lastupdate $f: $got (exact)"
-ls "$host_dir" | grep '^tcptop-' | head -n 5 | sed "s/^/$name:   /"
+[ -f "$host_dir/tcptop-total/tcptop_bytes.rrd" ] || fail "no host total (tcptop-total/tcptop_bytes.rrd)"
+say "host total, rrdtool lastupdate (rx tx): $(rrdtool lastupdate "$host_dir/tcptop-total/tcptop_bytes.rrd" |
+	awk -F': ' 'NF == 2 { print $2 }')"
+(cd "$host_dir" && ls -d tcptop-*/* | head -n 12 | sed "s/^/$name:   /")
 
 stop_daemon
 grep -i 'error' "$tmp/collectd.out" && fail "collectd printed errors"

@@ -9,8 +9,9 @@
 Each process first renames itself (prctl PR_SET_NAME, so tcptop sees NAME as
 its COMM from its first socket on), then:
 
-- serve listens on 0.0.0.0:P, creates the file --ready, and answers requests until SIGTERM, then waits
-  for its open connections to finish and writes its truth;
+- serve listens on 0.0.0.0:P, creates the file --ready, and answers
+  requests until SIGTERM, then waits for its open connections to finish and
+  writes its truth;
 - client waits until the file --go exists, then for --duration seconds sends
   one request every --tick seconds, in turn to each --to server, with upload
   and download sizes from its --profile at that moment; a new connection per
@@ -19,8 +20,9 @@ its COMM from its first socket on), then:
 A request is a 16-byte header (upload size, download size; big-endian
 64-bit), then the upload bytes; the server answers with the download bytes.
 Every process counts what send() accepted and recv() returned, and writes
-one JSON object to --truth: comm, pid, tx, rx, connections.  Those are the
-exact bytes tcptop must report for the process.
+one JSON object to --truth: comm, pid, tx, rx, connections, listen_port (the
+server's port; null for a client).  Those are the exact bytes tcptop must
+report for the process.
 """
 import argparse
 import ctypes
@@ -91,10 +93,10 @@ def discard_n(sock, n, count):
         left -= k
 
 
-def write_truth(path, comm, count):
+def write_truth(path, comm, count, listen_port=None):
     with open(path + ".new", "w") as f:
         json.dump({"comm": comm, "pid": os.getpid(), "tx": count.tx, "rx": count.rx,
-                   "connections": count.connections}, f)
+                   "connections": count.connections, "listen_port": listen_port}, f)
         f.write("\n")
     os.rename(path + ".new", path)
 
@@ -136,7 +138,7 @@ def serve(args):
     lsock.close()
     for t in workers:
         t.join()
-    write_truth(args.truth, args.comm, count)
+    write_truth(args.truth, args.comm, count, args.port)
     return 0
 
 
