@@ -130,9 +130,13 @@ done
 ! grep -q '\.la$' "$tmp/contents" || fail "the package ships libtool .la files"
 dpkg-deb -e "$deb" "$tmp/control"
 grep -qx "$confd/tcptop.conf" "$tmp/control/conffiles" || fail "the snippet is not a conffile"
+# Into place in one rename: the fleet test may be reading it.
 mkdir -p "$top_builddir/deb"
-rm -f "$top_builddir/deb/${pkg}_"*.deb
-cp "$deb" "$top_builddir/deb/" || fail "could not keep the package in $top_builddir/deb"
+cp "$deb" "$top_builddir/deb/.new" && mv "$top_builddir/deb/.new" "$top_builddir/deb/$(basename "$deb")" ||
+	fail "could not keep the package in $top_builddir/deb"
+for f in "$top_builddir/deb/${pkg}_"*.deb; do
+	[ "$(basename "$f")" = "$(basename "$deb")" ] || rm -f "$f"
+done
 
 # ---- 3. install, run the stock collectd, check the rrd files ----------------------------------------
 dpkg-query -W -f='${Package}\n' | sort > "$tmp/pkgs-before"
