@@ -123,16 +123,21 @@ int tcptop_bench_plugin_load(const char *so_path, uint32_t max_flows)
 {
 	oconfig_value_t name = { .value.string = "tcptop", .type = OCONFIG_TYPE_STRING };
 	oconfig_value_t flows = { .value.number = max_flows, .type = OCONFIG_TYPE_NUMBER };
-	oconfig_item_t opt = { .key = "MaxFlows", .values = &flows, .values_num = 1 };
+	oconfig_value_t per_flow = { .value.string = "flow", .type = OCONFIG_TYPE_STRING };
+	/* Per flow (<comm>-<pid> plugin instances), which the tally reads. */
+	oconfig_item_t opt[2] = {
+		{ .key = "MaxFlows", .values = &flows, .values_num = 1 },
+		{ .key = "Aggregate", .values = &per_flow, .values_num = 1 },
+	};
 	oconfig_item_t block = { .key = "Plugin",
 				 .values = &name,
 				 .values_num = 1,
-				 .children = &opt,
-				 .children_num = 1 };
+				 .children = opt,
+				 .children_num = 2 };
 	void (*reg)(void);
 
 	memset(&tcptop_bench_plugin, 0, sizeof(tcptop_bench_plugin));
-	opt.parent = &block;
+	opt[0].parent = opt[1].parent = &block;
 	tcptop_bench_plugin.so = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
 	if (!tcptop_bench_plugin.so) {
 		fprintf(stderr, "tcptop-bench-drain: %s\n", dlerror());

@@ -1,4 +1,4 @@
-# Benchmarks (issue 5).  `make bench` builds and runs them all (bench/run.sh);
+# Benchmarks.  `make bench` builds and runs them all (bench/run.sh);
 # `make check` builds them too, and tests/bench.mk runs each once with tiny sizes.
 # Results and the exact commands belong in BENCHMARKS.md.
 
@@ -6,6 +6,7 @@ BENCH_PROGS = \
 	bench/tcptop-bench-event \
 	bench/tcptop-bench-e2e \
 	bench/tcptop-bench-drain \
+	bench/tcptop-bench-burst \
 	bench/tcptop-bench-startup
 check_PROGRAMS += $(BENCH_PROGS)
 
@@ -44,6 +45,11 @@ bench_tcptop_bench_startup_LDADD = $(BENCH_LDADD)
 check_LTLIBRARIES += bench/libtcptopbench_plugin.la
 bench_libtcptopbench_plugin_la_SOURCES = bench/bench_plugin.c bench/bench_plugin.h
 bench_libtcptopbench_plugin_la_CPPFLAGS = $(AM_CPPFLAGS) $(COLLECTD_CPPFLAGS)
+
+bench_tcptop_bench_burst_SOURCES = bench/bench_burst.c
+bench_tcptop_bench_burst_CPPFLAGS = $(BENCH_CPPFLAGS)
+bench_tcptop_bench_burst_LDADD = bench/libtcptopbench_plugin.la $(BENCH_LDADD)
+bench_tcptop_bench_burst_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
 
 bench_tcptop_bench_drain_SOURCES = bench/bench_drain.c
 bench_tcptop_bench_drain_CPPFLAGS = $(BENCH_CPPFLAGS) -I$(top_srcdir)/cli

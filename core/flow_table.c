@@ -85,6 +85,35 @@ static int tcptop_table_reindex(struct tcptop_table *t, size_t index_cap)
 	return 0;
 }
 
+static int tcptop_table_reindex(struct tcptop_table *t, size_t index_cap);
+
+/*
+ * After a burst (a million short connections in one interval) the arrays
+ * would keep their peak size for ever; give memory back once the table is
+ * an eighth of it.  Keeps room for twice what is left, so a steady table
+ * never shrinks and grows again.
+ */
+#define TCPTOP_TABLE_MIN_CAP 1024
+
+static void tcptop_table_shrink(struct tcptop_table *t)
+{
+	size_t cap = t->cap;
+	struct tcptop_flow_entry *e;
+
+	if (t->cap <= TCPTOP_TABLE_MIN_CAP || t->count * 8 > t->cap)
+		return;
+	while (cap / 2 >= TCPTOP_TABLE_MIN_CAP && cap / 2 >= t->count * 2)
+		cap /= 2;
+	e = realloc(t->entries, cap * sizeof(*e));
+	if (!e)
+		return;		/* keeping the larger array is fine */
+	t->entries = e;
+	t->cap = cap;
+	t->index_cap = 0;	/* the reindex below sizes it for what is left */
+	free(t->index);
+	t->index = NULL;
+}
+
 void tcptop_table_begin(struct tcptop_table *t)
 {
 	size_t i, kept = 0;
@@ -102,8 +131,16 @@ void tcptop_table_begin(struct tcptop_table *t)
 	if (kept == t->count)
 		return;
 	t->count = kept;
+	tcptop_table_shrink(t);
 	/* Only fails if calloc does; then the next add rebuilds it (see tcptop_table_get). */
-	if (t->index_cap && tcptop_table_reindex(t, t->index_cap) < 0) {
+	if (!t->index_cap) {
+		size_t cap = 64;
+
+		while (cap < 2 * t->count)
+			cap *= 2;
+		if (t->count && tcptop_table_reindex(t, cap) < 0)
+			t->index_cap = 0;
+	} else if (tcptop_table_reindex(t, t->index_cap) < 0) {
 		free(t->index);
 		t->index = NULL;
 		t->index_cap = 0;

@@ -110,6 +110,7 @@ struct tcptop_refused_uid {
 struct tcptop_drain_stats {
 	uint64_t records;		/* socket records read this drain */
 	uint64_t closed_records;	/* of which for sockets that closed */
+	uint64_t spilled_records;	/* of which came through the spill map (the ring was full) */
 	uint64_t flows;			/* entries in the table after the drain */
 	uint64_t live_sockets;		/* sockets the kernel tracks now */
 	uint64_t vanished_sockets;	/* freed without a destroy event, found by recount */

@@ -141,16 +141,13 @@ static void tcptop_plan_add_twins(struct tcptop_mode_plan *p, struct bpf_program
 	tcptop_plan_add(p, b);
 }
 
-/* Fills the plan, or says in why what the kernel lacks. */
-static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
-			    const struct btf *btf, struct tcptop_mode_plan *p, char *why,
-			    size_t whylen)
+int tcptop_mode_fit(const struct btf *btf, enum tcptop_probe probe, bool forced,
+		    struct tcptop_kernel_fit *fit, char *why, size_t whylen)
 {
-	bool nonblock = tcptop_recvmsg_has_nonblock(btf);
-	bool sendpage = tcptop_btf_has(btf, "tcp_sendpage", BTF_KIND_FUNC);
-	bool splice = tcptop_btf_has(btf, "tcp_splice_read", BTF_KIND_FUNC);
-
-	memset(p, 0, sizeof(*p));
+	memset(fit, 0, sizeof(*fit));
+	fit->recvmsg_nonblock = tcptop_recvmsg_has_nonblock(btf);
+	fit->sendpage = tcptop_btf_has(btf, "tcp_sendpage", BTF_KIND_FUNC);
+	fit->splice_read = tcptop_btf_has(btf, "tcp_splice_read", BTF_KIND_FUNC);
 	switch (probe) {
 	case TCPTOP_PROBE_TRACEPOINT:
 		if (!tcptop_btf_has(btf, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) ||
@@ -160,6 +157,53 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 				 "the kernel has no sock:sock_send_length tracepoint (it arrived in Linux 6.3)");
 			return -EOPNOTSUPP;
 		}
+		/*
+		 * 6.3 and 6.4: sendfile() and splice() into a socket still go
+		 * through tcp_sendpage, past sock_send_length.  auto must not
+		 * pick a mode that misses them; asked for by name, the mode
+		 * also hooks tcp_sendpage (which needs BPF trampolines).
+		 */
+		if (fit->sendpage && !forced) {
+			snprintf(why, whylen,
+				 "sock:sock_send_length misses sendfile and splice on this kernel (it still has tcp_sendpage, as kernels before 6.5 do)");
+			return -EOPNOTSUPP;
+		}
+		return 0;
+	case TCPTOP_PROBE_FENTRY:
+		if (!tcptop_btf_has(btf, "tcp_sendmsg", BTF_KIND_FUNC) ||
+		    !tcptop_btf_has(btf, "tcp_recvmsg", BTF_KIND_FUNC)) {
+			snprintf(why, whylen, "the kernel's BTF does not describe tcp_sendmsg and tcp_recvmsg");
+			return -EOPNOTSUPP;
+		}
+		return 0;
+	case TCPTOP_PROBE_KPROBE:
+		return 0;
+	default:
+		snprintf(why, whylen, "unknown attach mode");
+		return -EINVAL;
+	}
+}
+
+/* Fills the plan, or says in why what the kernel lacks. */
+static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe, bool forced,
+			    const struct btf *btf, struct tcptop_mode_plan *p, char *why,
+			    size_t whylen)
+{
+	struct tcptop_kernel_fit fit;
+	bool nonblock, sendpage, splice;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	err = tcptop_mode_fit(btf, probe, forced, &fit, why, whylen);
+	if (err)
+		return err;
+	nonblock = fit.recvmsg_nonblock;
+	sendpage = fit.sendpage;
+	splice = fit.splice_read;
+	switch (probe) {
+	case TCPTOP_PROBE_TRACEPOINT:
+		if (sendpage)
+			tcptop_plan_add(p, skel->progs.tcptop_fexit_sendpage);
 		tcptop_plan_add(p, skel->progs.tcptop_tp_send);
 		tcptop_plan_add(p, skel->progs.tcptop_tp_rcv_space);
 		tcptop_plan_add_twins(p, skel->progs.tcptop_tp_state,
@@ -172,11 +216,6 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe,
 		p->flows = skel->maps.flows_sk;
 		break;
 	case TCPTOP_PROBE_FENTRY:
-		if (!tcptop_btf_has(btf, "tcp_sendmsg", BTF_KIND_FUNC) ||
-		    !tcptop_btf_has(btf, "tcp_recvmsg", BTF_KIND_FUNC)) {
-			snprintf(why, whylen, "the kernel's BTF does not describe tcp_sendmsg and tcp_recvmsg");
-			return -EOPNOTSUPP;
-		}
 		tcptop_plan_add(p, skel->progs.tcptop_fexit_sendmsg);
 		tcptop_plan_add(p, nonblock ? skel->progs.tcptop_fexit_recvmsg_nonblock
 					    : skel->progs.tcptop_fexit_recvmsg);
@@ -262,26 +301,35 @@ static int tcptop_probe_map_iter(const struct btf *btf, enum tcptop_probe probe)
 }
 
 /* TCPTOP_DRAIN in the environment overrides auto, so tests can run both paths anywhere. */
-static int tcptop_choose_drain(struct tcptop_tracer *tr, const struct tcptop_opts *opts,
-			       enum tcptop_probe probe, const struct btf *btf,
-			       enum tcptop_drain_method *out)
+static int tcptop_requested_drain(struct tcptop_tracer *tr, const struct tcptop_opts *opts)
 {
-	enum tcptop_drain_method m = opts->drain;
 	const char *env = getenv("TCPTOP_DRAIN");
-	int err;
 
-	if (m == TCPTOP_DRAIN_AUTO && env && *env &&
-	    tcptop_drain_method_parse(env, &m) < 0) {
-		tcptop_log(tr, TCPTOP_LOG_ERROR,
-			   "TCPTOP_DRAIN=%s: expected auto, map or socket", env);
-		return -EINVAL;
+	tr->drain_requested = opts->drain;
+	if (opts->drain != TCPTOP_DRAIN_AUTO || !env || !*env)
+		return 0;
+	if (tcptop_drain_method_parse(env, &tr->drain_requested) == 0)
+		return 0;
+	tcptop_log(tr, TCPTOP_LOG_ERROR, "TCPTOP_DRAIN=%s: expected auto, map or socket", env);
+	return -EINVAL;
+}
+
+static int tcptop_choose_drain(struct tcptop_tracer *tr, enum tcptop_probe probe,
+			       const struct btf *btf, char *why, size_t whylen)
+{
+	int err = tcptop_probe_map_iter(btf, probe);
+
+	if (tr->drain_requested == TCPTOP_DRAIN_MAP && err) {
+		snprintf(why, whylen,
+			 "the map drain was asked for, but this kernel refuses map-element iterators (%s): use the socket drain (TCPTOP_DRAIN=socket) or auto",
+			 strerror(-err));
+		return err;
 	}
-	if (m != TCPTOP_DRAIN_AUTO) {
-		*out = m;
+	if (tr->drain_requested != TCPTOP_DRAIN_AUTO) {
+		tr->drain_method = tr->drain_requested;
 		return 0;
 	}
-	err = tcptop_probe_map_iter(btf, probe);
-	*out = err ? TCPTOP_DRAIN_SOCKET : TCPTOP_DRAIN_MAP;
+	tr->drain_method = err ? TCPTOP_DRAIN_SOCKET : TCPTOP_DRAIN_MAP;
 	if (err)
 		tcptop_log(tr, TCPTOP_LOG_INFO,
 			   "this kernel refuses map-element iterators (%s): draining with the tcp iterator, one pass per network namespace",
@@ -518,7 +566,7 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 		snprintf(why, whylen, "opening the BPF object failed: %s", strerror(-err));
 		return err;
 	}
-	err = tcptop_plan_mode(tr->skel, probe, btf, &plan, why, whylen);
+	err = tcptop_plan_mode(tr->skel, probe, opts->probe == probe, btf, &plan, why, whylen);
 	if (err)
 		goto cleanup;
 	err = tcptop_check_layout(tr->skel, why, whylen);
@@ -560,12 +608,10 @@ static int tcptop_try_mode_with_drain(struct tcptop_tracer *tr, const struct tcp
 				      enum tcptop_probe probe, const struct btf *btf, char *why,
 				      size_t whylen)
 {
-	int err = tcptop_choose_drain(tr, opts, probe, btf, &tr->drain_method);
+	int err = tcptop_choose_drain(tr, probe, btf, why, whylen);
 
-	if (err) {
-		snprintf(why, whylen, "bad TCPTOP_DRAIN");
+	if (err)
 		return err;
-	}
 	return tcptop_try_mode(tr, opts, probe, btf, why, whylen);
 }
 
@@ -642,6 +688,9 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 	old_print = libbpf_set_print(tcptop_libbpf_print);
 
 	err = tcptop_check_prerequisites(tr);
+	if (err)
+		goto cleanup;
+	err = tcptop_requested_drain(tr, opts);
 	if (err)
 		goto cleanup;
 	err = tcptop_open_cgroup(tr, opts->cgroup_path);

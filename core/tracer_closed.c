@@ -31,7 +31,9 @@
 #define TCPTOP_CLOSED_POLL_MS 100
 /* Records taken from closed_spill per system call. */
 #define TCPTOP_SPILL_BATCH 256
-/* Bounds memory if nobody drains: about 220 MiB of records. */
+/* Records kept between drains; a longer list was a burst's, and is freed. */
+#define TCPTOP_PENDING_KEEP 4096u
+/* Bounds memory if nobody drains: about 260 MiB of records. */
 #define TCPTOP_MAX_PENDING_CLOSED (1u << 20)
 
 /* Ring callback, called with tr->closed_lock held. */
@@ -81,13 +83,21 @@ static void tcptop_closed_take_spill(struct tcptop_tracer *tr)
 		return;
 	for (;;) {
 		__u32 i, count = TCPTOP_SPILL_BATCH;
-		int err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token,
-							  tr->spill_keys, tr->spill_vals,
-							  &count, NULL);
+		int err;
+
+		if (tr->spill_faults > 0) {
+			/* Test hook (TCPTOP_FAULT_SPILL_READS): this read fails. */
+			tr->spill_faults--;
+			break;
+		}
+		err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token,
+						      tr->spill_keys, tr->spill_vals, &count, NULL);
 
 		first = false;
 		for (i = 0; i < count && (!err || err == -ENOENT); i++)
 			tcptop_closed_on_record(tr, &tr->spill_vals[i], sizeof(tr->spill_vals[i]));
+		if (!err || err == -ENOENT)
+			tr->spilled_taken += count;
 		if (err == -ENOENT)
 			tr->spilled_seen = spilled;
 		if (err)
@@ -121,6 +131,9 @@ int tcptop_closed_start(struct tcptop_tracer *tr)
 	sigset_t all, old;
 	int err;
 
+	const char *faults = getenv("TCPTOP_FAULT_SPILL_READS");
+
+	tr->spill_faults = faults ? atoi(faults) : 0;
 	tr->spill_keys = calloc(TCPTOP_SPILL_BATCH, sizeof(*tr->spill_keys));
 	tr->spill_vals = calloc(TCPTOP_SPILL_BATCH, sizeof(*tr->spill_vals));
 	if (!tr->spill_keys || !tr->spill_vals)
@@ -198,6 +211,15 @@ int tcptop_closed_fold(struct tcptop_tracer *tr, struct tcptop_table *t,
 		    (e = tcptop_closed_fold_one(t, &tr->pending[i], st)) && !err)
 			err = e;
 	tr->pending_n = 0;
+	st->spilled_records += tr->spilled_taken;
+	tr->spilled_taken = 0;
+	/* A burst's list goes back to the allocator; the next burst grows a new one. */
+	if (tr->pending_cap > TCPTOP_PENDING_KEEP) {
+		free(tr->pending);
+		tr->pending = NULL;
+		tr->pending_cap = 0;
+		tr->memory_released = true;
+	}
 	/* Records user space had no room for count with the kernel's closed-ring drops. */
 	st->dropped_events_by_kind[TCPTOP_DROPPED_CLOSED_RING_FULL] += tr->pending_dropped_events;
 	st->dropped_bytes_by_kind[TCPTOP_DROPPED_CLOSED_RING_FULL] += tr->pending_dropped_bytes;

@@ -6,6 +6,7 @@
  * that ended (tracer_closed.c); then the drop counters.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,7 +271,11 @@ int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
 	int err = 0, fold_err = 0, e;
 
 	memset(stats, 0, sizeof(*stats));
+	had = tcptop_table_count(t);
 	tcptop_table_begin(t);
+	/* The table shrinks its arrays after a burst (tcptop_table_begin). */
+	if (had > 4096 && tcptop_table_count(t) < had / 8)
+		tr->memory_released = true;
 	had = tcptop_table_count(t);
 	if (tr->drain_method == TCPTOP_DRAIN_SOCKET)
 		tcptop_netns_refresh(tr);
@@ -322,6 +327,12 @@ int tcptop_tracer_drain(struct tcptop_tracer *tr, struct tcptop_table *t,
 	if (!err)
 		err = fold_err;
 
+#ifdef __GLIBC__
+	/* Freed arrays sit in the heap until trimmed; give the pages back to the system. */
+	if (tr->memory_released)
+		malloc_trim(0);
+#endif
+	tr->memory_released = false;
 	stats->flows = tcptop_table_count(t);
 	stats->live_sockets = __atomic_load_n(&tr->skel->bss->live_flows, __ATOMIC_RELAXED);
 	stats->drain_ns = tcptop_now_ns() - start;

@@ -52,6 +52,7 @@ struct tcptop_tracer {
 	struct tcptop_bpf *skel;
 	enum tcptop_probe probe;
 	enum tcptop_drain_method drain_method;
+	enum tcptop_drain_method drain_requested;	/* opts, or TCPTOP_DRAIN when opts say auto */
 	struct bpf_link *links[TCPTOP_MAX_LINKS];
 	int nlinks;
 	/* Programs whose skipped runs lose events (bpf_prog_info.recursion_misses). */
@@ -82,12 +83,30 @@ struct tcptop_tracer {
 	uint64_t pending_dropped_events, pending_dropped_bytes;
 	/* Records the kernel put in closed_spill because the ring was full. */
 	uint64_t spilled_seen;
+	int spill_faults;		/* test hook: spill reads that fail first */
+	uint64_t spilled_taken;		/* records taken from the spill map since the last fold */
 	uint64_t *spill_keys;
 	struct tcptop_flow *spill_vals;
+	bool memory_released;	/* a burst's memory was freed: trim the heap */
 	/* Refusals per user already reported (the kernel's user_refused map only grows). */
 	struct tcptop_refused_uid *refused_seen;
 	size_t refused_n;
 };
+
+/* What the running kernel offers a mode, from its BTF (tracer.c). */
+struct btf;
+struct tcptop_kernel_fit {
+	bool recvmsg_nonblock;	/* tcp_recvmsg still has the nonblock argument (before 5.19) */
+	bool sendpage;		/* tcp_sendpage exists (before 6.5): sendfile and splice use it */
+	bool splice_read;	/* tcp_splice_read */
+};
+/*
+ * Whether probe can count exactly on the kernel btf describes; forced: the
+ * mode was asked for by name (auto never picks a mode that would miss bytes).
+ * Returns 0, or -EOPNOTSUPP with the reason in why.
+ */
+int tcptop_mode_fit(const struct btf *btf, enum tcptop_probe probe, bool forced,
+		    struct tcptop_kernel_fit *fit, char *why, size_t whylen);
 
 /* tracer_log.c */
 __attribute__((format(printf, 3, 4)))

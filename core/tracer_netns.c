@@ -265,7 +265,7 @@ int tcptop_netns_open_iters(struct tcptop_tracer *tr, int **fds_out)
 		if (!e->wanted)
 			continue;
 		if (!s->can_enter) {
-			tcptop_netns_warn_once(tr, "entering another namespace needs CAP_SYS_ADMIN");
+			tcptop_netns_warn_once(tr, "entering another network namespace needs CAP_SYS_ADMIN");
 			continue;
 		}
 		if (!e->path[0]) {

@@ -96,8 +96,12 @@ int tcptop_tracer_seed_rx(struct tcptop_tracer *tr, struct bpf_program *prog)
 		goto cleanup;
 	tcptop_seed_first_visit(&tour, tr->netns.self_inum);
 	if (!tr->netns.can_enter) {
+		/* Said once, here; the socket drain does not say it again. */
+		tr->netns.warned = true;
 		tcptop_log(tr, TCPTOP_LOG_WARNING,
-			   "without CAP_SYS_ADMIN, connections that already exist in other network namespaces cannot be seeded: their first read after start-up is not counted");
+			   "without CAP_SYS_ADMIN, other network namespaces cannot be entered: connections that already exist there are counted from their first read after start-up%s",
+			   tr->drain_method == TCPTOP_DRAIN_SOCKET ?
+			   ", and flows there are reported when they end, not while they live" : "");
 		goto cleanup;
 	}
 	seeded += tcptop_netns_scan(dirs, tcptop_seed_netns, &tour);

@@ -202,6 +202,13 @@ int tcptop_names_new(const struct tcptop_names_opts *o, struct tcptop_names **ou
 		n->cgroup_root = strdup(o->cgroup_root);
 	else if (tcptop_names_cgroup2_mount(TCPTOP_NAMES_MOUNTINFO, mnt, sizeof(mnt)) == 0)
 		n->cgroup_root = strdup(mnt);
+	else if (tcptop_names_cgroup2_mount(TCPTOP_NAMES_INIT_MOUNTINFO, mnt + 12,
+					    sizeof(mnt) - 12) == 0)
+		/*
+		 * Not mounted here (`ip netns exec` gives collectd a /sys of its
+		 * own without cgroups): the tree as init sees it.
+		 */
+		n->cgroup_root = strdup(memcpy(mnt, "/proc/1/root", 12));
 	else
 		n->cgroup_root = strdup(TCPTOP_NAMES_CGROUP_DEFAULT);
 	n->netns_dir = strdup(o && o->netns_dir ? o->netns_dir : TCPTOP_NAMES_NETNS_DIR);
@@ -253,9 +260,13 @@ static void tcptop_names_walk(struct tcptop_names *n, int dfd, const char *compo
 		close(dfd);
 		return;
 	}
-	tcptop_names_cgroup_short(component, shorter, sizeof(shorter));
-	tcptop_names_key(shorter, key);
-	tcptop_names_cache_put(&n->cgroups, st.st_ino, key);
+	if (depth) {
+		tcptop_names_cgroup_short(component, shorter, sizeof(shorter));
+		tcptop_names_key(shorter, key);
+		tcptop_names_cache_put(&n->cgroups, st.st_ino, key);
+	} else {
+		tcptop_names_cache_put(&n->cgroups, st.st_ino, TCPTOP_IDENT_ROOT);
+	}
 	if (depth >= TCPTOP_NAMES_DEPTH || !(dir = fdopendir(dfd))) {
 		close(dfd);
 		return;
@@ -294,7 +305,7 @@ const char *tcptop_names_cgroup(struct tcptop_names *n, uint64_t id)
 		n->scans++;
 		dfd = open(n->cgroup_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd >= 0)
-			tcptop_names_walk(n, dfd, TCPTOP_IDENT_ROOT, 0);
+			tcptop_names_walk(n, dfd, "", 0);
 		name = tcptop_names_cache_get(&n->cgroups, id);
 		if (name)
 			return name;

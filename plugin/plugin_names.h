@@ -27,12 +27,14 @@
 #define TCPTOP_NAMES_NETNS_DIR "/run/netns"
 #define TCPTOP_NAMES_SELF_NETNS "/proc/self/ns/net"
 #define TCPTOP_NAMES_MOUNTINFO "/proc/self/mountinfo"
+#define TCPTOP_NAMES_INIT_MOUNTINFO "/proc/1/mountinfo"
 #define TCPTOP_NAMES_CGROUP_DEFAULT "/sys/fs/cgroup"
 /* Cached names at most; beyond, the cache starts over. */
 #define TCPTOP_NAMES_CACHE_MAX 262144
 
 struct tcptop_names_opts {
-	const char *cgroup_root;	/* NULL: the cgroup2 mount (mountinfo), else /sys/fs/cgroup */
+	/* NULL: the cgroup2 mount in our mountinfo, else init's (through /proc/1/root), else /sys/fs/cgroup */
+	const char *cgroup_root;
 	const char *netns_dir;		/* NULL: /run/netns */
 	uint32_t self_netns;		/* "host" unless netns_dir names it; 0: none */
 };

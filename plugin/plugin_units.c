@@ -353,6 +353,11 @@ size_t tcptop_units_count(const struct tcptop_units *u)
 	return u->count;
 }
 
+const struct tcptop_unit *tcptop_units_at(const struct tcptop_units *u, size_t i)
+{
+	return i < u->count ? u->units[i] : NULL;
+}
+
 size_t tcptop_units_reported(const struct tcptop_units *u)
 {
 	return u->nreport + (u->other_used ? 1 : 0);

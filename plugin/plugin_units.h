@@ -71,6 +71,8 @@ uint32_t tcptop_units_top(const struct tcptop_units *u);
 
 /* Units in memory, reported or idle (not counting "other"). */
 size_t tcptop_units_count(const struct tcptop_units *u);
+/* The i-th unit in memory (i < count), in no particular order. */
+const struct tcptop_unit *tcptop_units_at(const struct tcptop_units *u, size_t i);
 /* Units this read reports, "other" included. */
 size_t tcptop_units_reported(const struct tcptop_units *u);
 /* The i-th unit this read reports; "other" comes last. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "collectd_stubs.h"
 #include "tcptop.h"
@@ -382,6 +383,115 @@ START_TEST(test_read_drain_error_logged_once)
 }
 END_TEST
 
+/* A real listening socket on 127.0.0.1 (the plugin lists listeners with sock_diag). */
+static int listen_loopback(uint16_t *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+START_TEST(test_read_default_aggregates)
+{
+	char port_ti[16];
+	uint16_t port;
+	int lfd = listen_loopback(&port);
+	size_t i;
+
+	snprintf(port_ti, sizeof(port_ti), "%u", port);
+	/* No options: host total, process names, listening ports. */
+	ck_assert_int_eq(stubs.init(), 0);
+	ck_assert_ptr_nonnull(stubs_log_find(
+		LOG_INFO, "tcptop plugin: reporting per total, process_name (the 20 busiest and \"other\"), listening_port (the 10 busiest and \"other\")"));
+	/* Two server processes of one program, and a client going out. */
+	fake_flow(1, 10, "srv", port, 40000, 100, 7, false);
+	fake_flow(2, 11, "srv", port, 40001, 50, 3, true);
+	fake_flow(3, 12, "cli ent", 40002, 443, 9, 1000, false);
+	ck_assert_int_eq(stubs.read(NULL), 0);
+	assert_bytes("total", "", 1010, 159);
+	assert_bytes("process_name", "srv", 10, 150);
+	assert_bytes("process_name", "cli_ent", 1000, 9);
+	assert_bytes("listening_port", port_ti, 10, 150);
+	assert_bytes("listening_port", "client", 1000, 9);
+	/* No PID, no ephemeral port anywhere. */
+	for (i = 0; i < stubs.ndispatched; i++) {
+		const value_list_t *vl = &stubs.dispatched[i].vl;
+
+		if (strcmp(vl->type, "tcptop_bytes") != 0)
+			continue;
+		ck_assert_msg(!strchr(vl->plugin_instance, '-'), "%s", vl->plugin_instance);
+		ck_assert_msg(!strstr(vl->type_instance, "4000"), "%s", vl->type_instance);
+	}
+	ck_assert(stubs_find("self", "tcptop_flows", "reported")->values[0].gauge == 5);
+
+	/* The listener closes; the live server flow keeps its port, a new one is a client. */
+	close(lfd);
+	stubs_clear();
+	fake_flow(1, 10, "srv", port, 40000, 1, 0, false);
+	fake_flow(4, 13, "srv", port, 40003, 2, 0, false);
+	ck_assert_int_eq(stubs.read(NULL), 0);
+	assert_bytes("listening_port", port_ti, 10, 151);
+	assert_bytes("listening_port", "client", 1000, 11);
+	assert_bytes("process_name", "srv", 10, 153);
+	assert_bytes("total", "", 1010, 162);
+}
+END_TEST
+
+START_TEST(test_read_several_and_netns_filter)
+{
+	oconfig_value_t ns = N(4026532100.0), total = S("total"), netns = S("netns"),
+			pn[2] = { S("process_name"), N(1) };
+	oconfig_item_t opts[] = {
+		{ .key = "NetworkNamespace", .values = &ns, .values_num = 1 },
+		{ .key = "Aggregate", .values = &total, .values_num = 1 },
+		{ .key = "Aggregate", .values = pn, .values_num = 2 },
+		{ .key = "Aggregate", .values = &netns, .values_num = 1 },
+	};
+
+	ck_assert_int_eq(configure(opts, 4), 0);
+	ck_assert_int_eq(stubs.init(), 0);
+	fake_flow(1, 10, "a", 5000, 40000, 100, 1, false);
+	fake.recs[0].netns = 4026532100u;
+	fake_flow(2, 11, "b", 5001, 40001, 10, 2, false);
+	fake.recs[1].netns = 4026532100u;
+	/* Another namespace: not counted at all. */
+	fake_flow(3, 12, "c", 5002, 40002, 1000, 1000, false);
+	fake.recs[2].netns = 4026532101u;
+	ck_assert_int_eq(stubs.read(NULL), 0);
+	assert_bytes("total", "", 3, 110);
+	assert_bytes("process_name", "a", 1, 100);
+	assert_bytes("process_name", "other", 2, 10);
+	assert_bytes("netns", "netns-4026532100", 3, 110);
+	ck_assert_uint_eq(stubs_count("netns", "tcptop_bytes", "netns-4026532101"), 0);
+	ck_assert_uint_eq(stubs_count("process_name", "tcptop_bytes", "c"), 0);
+}
+END_TEST
+
+START_TEST(test_flow_and_process_other_clash_fails_init)
+{
+	oconfig_value_t f[2] = { S("flow"), N(5) }, p[2] = { S("process"), N(5) };
+	oconfig_item_t opts[] = {
+		{ .key = "Aggregate", .values = f, .values_num = 2 },
+		{ .key = "Aggregate", .values = p, .values_num = 2 },
+	};
+
+	ck_assert_int_eq(configure(opts, 2), 0);
+	ck_assert_int_ne(stubs.init(), 0);
+	ck_assert_ptr_nonnull(stubs_log_find(LOG_ERR, "tcptop plugin: option `Aggregate': flow and process"));
+	ck_assert_ptr_nonnull(stubs_log_find(LOG_ERR, "not started: 1 option"));
+	ck_assert_int_eq(fake.opened, 0);
+	assert_all_logs_prefixed();
+}
+END_TEST
+
 START_TEST(test_shutdown_releases)
 {
 	ck_assert_int_eq(stubs.init(), 0);
@@ -415,6 +525,9 @@ static Suite *glue_suite(void)
 	tcase_add_test(tc, test_read_aggregate_top_flows);
 	tcase_add_test(tc, test_read_filters);
 	tcase_add_test(tc, test_read_drain_error_logged_once);
+	tcase_add_test(tc, test_read_default_aggregates);
+	tcase_add_test(tc, test_read_several_and_netns_filter);
+	tcase_add_test(tc, test_flow_and_process_other_clash_fails_init);
 	tcase_add_test(tc, test_shutdown_releases);
 	suite_add_tcase(s, tc);
 	return s;

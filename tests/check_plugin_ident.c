@@ -293,7 +293,7 @@ START_TEST(test_other_never_clashes)
 	struct tcptop_ident id, other;
 	int agg;
 
-	for (agg = TCPTOP_AGGREGATE_FLOW; agg <= TCPTOP_AGGREGATE_REMOTE_HOST; agg++) {
+	for (agg = TCPTOP_AGGREGATE_FLOW; agg < TCPTOP_AGGREGATE_KINDS; agg++) {
 		tcptop_ident_other(agg, &other);
 		ck_assert_int_eq(tcptop_ident_build(agg, &e, &id), 0);
 		ck_assert(strcmp(id.plugin_instance, other.plugin_instance) != 0 ||
@@ -310,6 +310,108 @@ START_TEST(test_other_never_clashes)
 }
 END_TEST
 
+static void key(const char *raw, bool dash, const char *want)
+{
+	char out[TCPTOP_IDENT_LEN];
+
+	tcptop_ident_key(raw, strlen(raw), dash, out, sizeof(out));
+	ck_assert_str_eq(out, want);
+	assert_clean(out);
+}
+
+START_TEST(test_key_reserved)
+{
+	key("nginx", false, "nginx");
+	key("a-b.c", false, "a_b_c");
+	key("a-b.c", true, "a-b_c");
+	key("", false, "_");
+	/* Bucket names, and what could be confused with them, get one more '_'. */
+	key("other", false, "other_");
+	key("other_", false, "other__");
+	key("other__", false, "other___");
+	key("client", false, "client_");
+	key("host", true, "host_");
+	key("root", true, "root_");
+	key("unknown", true, "unknown_");
+	key("netns-42", true, "netns-42_");
+	key("cgroup-7_", true, "cgroup-7__");
+	/* Not reserved: other words, other cases, fallbacks without digits. */
+	key("others", false, "others");
+	key("Other", false, "Other");
+	key("_other", false, "_other");
+	key("netns-", true, "netns-");
+	key("netns-4x", true, "netns-4x");
+	key("cgroup-", true, "cgroup-");
+	/* "netns-42" with the dash turned into '_' is no longer a fallback's name. */
+	key("netns-42", false, "netns_42");
+}
+END_TEST
+
+START_TEST(test_key_long_and_injective)
+{
+	char raw[300], out[TCPTOP_IDENT_LEN], seen[8][TCPTOP_IDENT_LEN];
+	static const char *const names[] = { "other", "other_", "other__", "x", "x_", "client",
+					     "client_", "" };
+	size_t i, j;
+
+	memset(raw, 'a', sizeof(raw) - 1);
+	raw[sizeof(raw) - 1] = '\0';
+	tcptop_ident_key(raw, strlen(raw), true, out, sizeof(out));
+	ck_assert_uint_eq(strlen(out), 126);
+	/* Only NUL-terminated up to n: stops at n. */
+	tcptop_ident_key("abcdef", 3, false, out, sizeof(out));
+	ck_assert_str_eq(out, "abc");
+	/* Distinct names stay distinct, and none becomes a bucket's. */
+	for (i = 0; i < 8; i++) {
+		tcptop_ident_key(names[i], strlen(names[i]), false, seen[i], TCPTOP_IDENT_LEN);
+		ck_assert_str_ne(seen[i], "other");
+		ck_assert_str_ne(seen[i], "client");
+		for (j = 0; j < i; j++)
+			ck_assert_str_ne(seen[i], seen[j]);
+	}
+}
+END_TEST
+
+START_TEST(test_build_new_aggregates)
+{
+	struct tcptop_flow_entry e = entry_v4("x.y [*]?", 4242, "10.0.0.5", 443, "192.0.2.7", 51000);
+	struct tcptop_ident id;
+
+	e.cgroup = 1234;
+	e.netns = 4026531840u;
+	ck_assert_int_eq(tcptop_ident_build(TCPTOP_AGGREGATE_TOTAL, &e, &id), 0);
+	ck_assert_str_eq(id.plugin_instance, "total");
+	ck_assert_str_eq(id.type_instance, "");
+	ck_assert_int_eq(tcptop_ident_build(TCPTOP_AGGREGATE_PROCESS_NAME, &e, &id), 0);
+	ck_assert_str_eq(id.plugin_instance, "process_name");
+	/* The name only: no PID, so restarts and children continue one series. */
+	ck_assert_str_eq(id.type_instance, "x_y_____");
+	/* Without names: numbers. */
+	ck_assert_int_eq(tcptop_ident_build(TCPTOP_AGGREGATE_CGROUP, &e, &id), 0);
+	ck_assert_str_eq(id.plugin_instance, "cgroup");
+	ck_assert_str_eq(id.type_instance, "cgroup-1234");
+	ck_assert_int_eq(tcptop_ident_build(TCPTOP_AGGREGATE_NETNS, &e, &id), 0);
+	ck_assert_str_eq(id.plugin_instance, "netns");
+	ck_assert_str_eq(id.type_instance, "netns-4026531840");
+	e.cgroup = 0;
+	e.netns = 0;
+	ck_assert_int_eq(tcptop_ident_build(TCPTOP_AGGREGATE_CGROUP, &e, &id), 0);
+	ck_assert_str_eq(id.type_instance, "unknown");
+	ck_assert_int_eq(tcptop_ident_build(TCPTOP_AGGREGATE_NETNS, &e, &id), 0);
+	ck_assert_str_eq(id.type_instance, "unknown");
+	/* Without listeners, every flow is a client. */
+	ck_assert_int_eq(tcptop_ident_build(TCPTOP_AGGREGATE_LISTENING_PORT, &e, &id), 0);
+	ck_assert_str_eq(id.plugin_instance, "listening_port");
+	ck_assert_str_eq(id.type_instance, "client");
+	ck_assert(tcptop_ident_pinned(TCPTOP_AGGREGATE_LISTENING_PORT, &id));
+	ck_assert(!tcptop_ident_pinned(TCPTOP_AGGREGATE_LOCAL_PORT, &id));
+	/* A process literally called "other". */
+	strcpy(e.comm, "other");
+	ck_assert_int_eq(tcptop_ident_build(TCPTOP_AGGREGATE_PROCESS_NAME, &e, &id), 0);
+	ck_assert_str_eq(id.type_instance, "other_");
+}
+END_TEST
+
 START_TEST(test_aggregate_names)
 {
 	enum tcptop_aggregate a;
@@ -321,6 +423,9 @@ START_TEST(test_aggregate_names)
 	ck_assert_int_lt(tcptop_aggregate_parse("port", &a), 0);
 	ck_assert_int_lt(tcptop_aggregate_parse(NULL, &a), 0);
 	ck_assert_str_eq(tcptop_aggregate_name(TCPTOP_AGGREGATE_LOCAL_PORT), "local_port");
+	ck_assert_int_eq(tcptop_aggregate_parse("Listening_Port", &a), 0);
+	ck_assert_int_eq(a, TCPTOP_AGGREGATE_LISTENING_PORT);
+	ck_assert_str_eq(tcptop_aggregate_name(TCPTOP_AGGREGATE_PROCESS_NAME), "process_name");
 	ck_assert_ptr_null(tcptop_aggregate_name((enum tcptop_aggregate)9));
 }
 END_TEST
@@ -350,6 +455,9 @@ static Suite *ident_suite(void)
 	tcase_add_test(tc, test_build_pid_is_after_last_dash);
 	tcase_add_test(tc, test_build_aggregates);
 	tcase_add_test(tc, test_other_never_clashes);
+	tcase_add_test(tc, test_key_reserved);
+	tcase_add_test(tc, test_key_long_and_injective);
+	tcase_add_test(tc, test_build_new_aggregates);
 	tcase_add_test(tc, test_aggregate_names);
 	suite_add_tcase(s, tc);
 	return s;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "plugin_roles.h"
 #include "plugin_units.h"
 #include "tcptop.h"
 
@@ -532,6 +533,199 @@ START_TEST(test_bad_aggregate)
 }
 END_TEST
 
+/* ---- several aggregates over the same reads ------------------------------------- */
+
+#define SELF_NS 4026531840u
+
+/* A flow with everything the new aggregates look at. */
+static struct tcptop_flow flow_full(uint64_t id, uint32_t tgid, const char *comm, uint16_t lport,
+				    const char *raddr, uint64_t cgroup, uint32_t netns, uint64_t tx,
+				    uint64_t rx, bool closed)
+{
+	struct tcptop_flow r = rec_v4(id, "10.0.0.1", lport, raddr, 50000 + (uint16_t)id);
+
+	rec_slot(&r, 0, tgid, comm, tx, rx);
+	r.slot[0].cgroup = cgroup;
+	r.netns = netns;
+	r.flags = closed ? TCPTOP_FLOW_CLOSED : 0;
+	return r;
+}
+
+/*
+ * What a time-series database holds for one aggregate: the last value of each
+ * series ever dispatched (flow series end when their flow does; others keep
+ * their last value while not reported, since their counters do not move).
+ */
+struct series_last {
+	struct tcptop_ident id[512];
+	uint64_t rx[512], tx[512];
+	size_t n;
+};
+
+static void series_record(struct series_last *s, const struct tcptop_units *u, uint64_t *rx,
+			  uint64_t *tx)
+{
+	size_t i, j, n = tcptop_units_reported(u);
+
+	for (i = 0; i < n; i++) {
+		const struct tcptop_unit *unit = tcptop_units_report_at(u, i);
+
+		for (j = 0; j < s->n; j++)
+			if (strcmp(s->id[j].plugin_instance, unit->id.plugin_instance) == 0 &&
+			    strcmp(s->id[j].type_instance, unit->id.type_instance) == 0)
+				break;
+		if (j == s->n) {
+			ck_assert_uint_lt(s->n, 512);
+			s->id[s->n++] = unit->id;
+		} else {
+			/* DERIVE: never down. */
+			ck_assert_uint_ge(unit->rx, s->rx[j]);
+			ck_assert_uint_ge(unit->tx, s->tx[j]);
+		}
+		s->rx[j] = unit->rx;
+		s->tx[j] = unit->tx;
+	}
+	*rx = *tx = 0;
+	for (j = 0; j < s->n; j++) {
+		*rx += s->rx[j];
+		*tx += s->tx[j];
+	}
+}
+
+START_TEST(test_every_aggregate_adds_up_to_the_total)
+{
+	static const struct {
+		enum tcptop_aggregate agg;
+		uint32_t top;
+	} aggs[] = {
+		{ TCPTOP_AGGREGATE_TOTAL, 0 },		{ TCPTOP_AGGREGATE_PROCESS_NAME, 2 },
+		{ TCPTOP_AGGREGATE_LISTENING_PORT, 1 },	{ TCPTOP_AGGREGATE_CGROUP, 1 },
+		{ TCPTOP_AGGREGATE_NETNS, 1 },		{ TCPTOP_AGGREGATE_REMOTE_HOST, 1 },
+		{ TCPTOP_AGGREGATE_FLOW, 3 },		{ TCPTOP_AGGREGATE_PROCESS, 2 },
+		{ TCPTOP_AGGREGATE_LOCAL_PORT, 2 },	{ TCPTOP_AGGREGATE_PROCESS_NAME + 0, 0 },
+	};
+	enum { NAGG = sizeof(aggs) / sizeof(aggs[0]) };
+	static const char *const comms[] = { "nginx", "nginx", "curl", "other", "x.y [*]?" };
+	static const char *const hosts[] = { "192.0.2.1", "192.0.2.2", "198.51.100.9" };
+	struct tcptop_units *u[NAGG];
+	static struct series_last last[NAGG];
+	struct tcptop_listeners *l;
+	struct tcptop_roles *roles;
+	struct tcptop_ident_ctx ctx = { 0 };
+	uint8_t any[16] = { 0 };
+	uint64_t want_rx = 0, want_tx = 0, rx, tx;
+	int read, i, k;
+
+	ck_assert_int_eq(tcptop_table_new(&table), 0);
+	ck_assert_int_eq(tcptop_listeners_new(&l), 0);
+	ck_assert_int_eq(tcptop_listeners_add(l, AF_INET, any, 443), 0);
+	ck_assert_int_eq(tcptop_listeners_add(l, AF_INET, any, 80), 0);
+	ck_assert_int_eq(tcptop_roles_new(l, SELF_NS, &roles), 0);
+	ctx.roles = roles;
+	for (k = 0; k < NAGG; k++)
+		ck_assert_int_eq(tcptop_units_new(aggs[k].agg, aggs[k].top, 100, &u[k]), 0);
+
+	for (read = 0; read < 12; read++) {
+		tcptop_table_begin(table);
+		tcptop_roles_begin(roles);
+		/* 20 sockets; some close each read and come back as new ones. */
+		for (i = 0; i < 20; i++) {
+			uint64_t id = (uint64_t)(i + 1 + (read / 3) * 20 * (i % 4 == 0));
+			uint64_t tx_b = (uint64_t)((i * 37 + read * 11) % 97) * 1000 + (uint64_t)i;
+			uint64_t rx_b = (uint64_t)((i * 13 + read * 7) % 89);
+			uint16_t lport = i % 3 == 0 ? 443 : i % 3 == 1 ? 80 : (uint16_t)(40000 + i);
+			uint32_t netns = i % 5 == 4 ? 4026532000u + (uint32_t)(i % 2) : SELF_NS;
+			bool closed = i % 4 == 0 && read % 3 == 2;
+
+			drain_add(flow_full(id, 100u + (uint32_t)(i % 5), comms[i % 5], lport,
+					    hosts[i % 3], (uint64_t)(1 + i % 4), netns, tx_b, rx_b,
+					    closed));
+			want_tx += tx_b;
+			want_rx += rx_b;
+		}
+		for (k = 0; k < NAGG; k++) {
+			ck_assert_int_eq(tcptop_units_fold_ctx(u[k], table, NULL, &ctx), 0);
+			series_record(&last[k], u[k], &rx, &tx);
+			ck_assert_msg(rx == want_rx && tx == want_tx,
+				      "read %d, %s (top %u): rx %llu tx %llu, want %llu %llu", read,
+				      tcptop_aggregate_name(aggs[k].agg), aggs[k].top,
+				      (unsigned long long)rx, (unsigned long long)tx,
+				      (unsigned long long)want_rx, (unsigned long long)want_tx);
+		}
+		/* The host total is one series, equal to all of it. */
+		ck_assert_uint_eq(tcptop_units_reported(u[0]), 1);
+		ck_assert_str_eq(tcptop_units_report_at(u[0], 0)->id.plugin_instance, "total");
+		ck_assert_uint_eq(tcptop_units_report_at(u[0], 0)->tx, want_tx);
+		/* listening_port, top 1: one port, "client" (pinned), and "other". */
+		ck_assert_uint_eq(tcptop_units_reported(u[2]), 3);
+	}
+	for (k = 0; k < NAGG; k++)
+		tcptop_units_free(u[k]);
+	tcptop_roles_free(roles);
+	tcptop_listeners_free(l);
+	tcptop_table_free(table);
+	table = NULL;
+}
+END_TEST
+
+START_TEST(test_process_name_merges_pids)
+{
+	struct tcptop_flow a = flow_full(1, 10, "nginx", 443, "192.0.2.1", 1, SELF_NS, 100, 1, false);
+	struct tcptop_flow b = flow_full(2, 11, "nginx", 443, "192.0.2.1", 1, SELF_NS, 50, 2, true);
+	struct tcptop_flow c = flow_full(3, 12, "other", 443, "192.0.2.1", 1, SELF_NS, 7, 7, false);
+
+	setup_with(TCPTOP_AGGREGATE_PROCESS_NAME, 0, 100);
+	drain_begin();
+	drain_add(a);
+	drain_add(b);
+	drain_add(c);
+	drain_end();
+	assert_reported("process_name", "nginx", 3, 150);
+	/* A process called "other" is not the "other" bucket. */
+	assert_reported("process_name", "other_", 7, 7);
+	ck_assert_ptr_null(reported("process_name", "other"));
+	/* Restarted under a new PID: the same counter goes on. */
+	a = flow_full(4, 99, "nginx", 443, "192.0.2.1", 1, SELF_NS, 1, 1, false);
+	drain_begin();
+	drain_add(a);
+	drain_end();
+	assert_reported("process_name", "nginx", 4, 151);
+	teardown();
+}
+END_TEST
+
+START_TEST(test_listening_port_buckets)
+{
+	struct tcptop_listeners *l;
+	struct tcptop_roles *roles;
+	struct tcptop_ident_ctx ctx = { 0 };
+	uint8_t any[16] = { 0 };
+
+	ck_assert_int_eq(tcptop_listeners_new(&l), 0);
+	ck_assert_int_eq(tcptop_listeners_add(l, AF_INET, any, 443), 0);
+	ck_assert_int_eq(tcptop_listeners_add(l, AF_INET, any, 22), 0);
+	ck_assert_int_eq(tcptop_roles_new(l, SELF_NS, &roles), 0);
+	ctx.roles = roles;
+	setup_with(TCPTOP_AGGREGATE_LISTENING_PORT, 1, 100);
+	drain_begin();
+	tcptop_roles_begin(roles);
+	drain_add(flow_full(1, 10, "nginx", 443, "192.0.2.1", 1, SELF_NS, 1000, 10, false));
+	drain_add(flow_full(2, 11, "sshd", 22, "192.0.2.1", 1, SELF_NS, 5, 5, false));
+	drain_add(flow_full(3, 12, "curl", 40001, "192.0.2.1", 1, SELF_NS, 1, 2000, false));
+	/* Another namespace's server: its listeners are unknown here. */
+	drain_add(flow_full(4, 13, "nginx", 443, "192.0.2.1", 1, 4026532000u, 30, 3, false));
+	ck_assert_int_eq(tcptop_units_fold_ctx(units, table, NULL, &ctx), 0);
+	assert_reported("listening_port", "443", 10, 1000);
+	assert_reported("listening_port", "client", 2000, 1);
+	assert_reported("listening_port", "other", 8, 35);
+	ck_assert_ptr_null(reported("listening_port", "22"));
+	ck_assert_ptr_null(reported("listening_port", "40001"));
+	tcptop_roles_free(roles);
+	tcptop_listeners_free(l);
+	teardown();
+}
+END_TEST
+
 static Suite *units_suite(void)
 {
 	Suite *s = suite_create("plugin_units");
@@ -561,6 +755,12 @@ static Suite *units_suite(void)
 	tcase_add_test(tc, test_top_flows_closing_outside_top);
 	tcase_add_test(tc, test_top_flows_few_units_no_other);
 	tcase_add_test(tc, test_top_flows_ties_keep_shown_units);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("several");
+	tcase_add_test(tc, test_every_aggregate_adds_up_to_the_total);
+	tcase_add_test(tc, test_process_name_merges_pids);
+	tcase_add_test(tc, test_listening_port_buckets);
 	suite_add_tcase(s, tc);
 	return s;
 }

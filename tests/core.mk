@@ -18,13 +18,17 @@ tests_tcptop_traffic_LDADD = tests/libtraffic.la
 
 # Unit suites of the core's table and formatting code.
 if HAVE_CHECK
-CORE_CHECK_TESTS = tests/check_flow_table tests/check_flow_format
+CORE_CHECK_TESTS = tests/check_flow_table tests/check_flow_format tests/check_mode_fit
 check_PROGRAMS += $(CORE_CHECK_TESTS)
 TESTS += $(CORE_CHECK_TESTS)
 
 tests_check_flow_table_SOURCES = tests/check_flow_table.c
 tests_check_flow_table_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_flow_table_LDADD = core/libtcptop.la $(CHECK_LIBS)
+
+tests_check_mode_fit_SOURCES = tests/check_mode_fit.c
+tests_check_mode_fit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBBPF_CFLAGS)
+tests_check_mode_fit_LDADD = core/libtcptop.la $(CHECK_LIBS)
 
 tests_check_flow_format_SOURCES = tests/check_flow_format.c
 tests_check_flow_format_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -47,10 +51,12 @@ LIVE_TESTS = \
 	tests/live_capacity \
 	tests/live_closed_churn \
 	tests/live_iopath \
+	tests/live_races \
+	tests/live_softirq \
 	tests/live_stress
 check_PROGRAMS += $(LIVE_TESTS)
-TESTS += $(LIVE_TESTS) tests/live_forced_mode.sh
-EXTRA_DIST += tests/live_forced_mode.sh
+TESTS += $(LIVE_TESTS) tests/live_forced_mode.sh tests/live_other_drain.sh
+EXTRA_DIST += tests/live_forced_mode.sh tests/live_other_drain.sh
 
 tests_live_bulk_SOURCES = tests/live_bulk.c $(LIVE_UTIL)
 tests_live_bulk_LDADD = $(LIVE_LDADD)
@@ -70,6 +76,26 @@ tests_live_closed_churn_SOURCES = tests/live_closed_churn.c $(LIVE_UTIL)
 tests_live_closed_churn_LDADD = $(LIVE_LDADD)
 tests_live_iopath_SOURCES = tests/live_iopath.c $(LIVE_UTIL)
 tests_live_iopath_LDADD = $(LIVE_LDADD)
+tests_live_races_SOURCES = tests/live_races.c tests/live_sockets.h tests/live_sockets.c $(LIVE_UTIL)
+tests_live_races_LDADD = $(LIVE_LDADD)
+tests_live_softirq_SOURCES = tests/live_softirq.c tests/live_sockets.h tests/live_sockets.c \
+	$(LIVE_UTIL)
+nodist_tests_live_softirq_SOURCES = tests/softirq_reader.skel.h
+tests_live_softirq_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/tests
+tests_live_softirq_LDADD = $(LIVE_LDADD) $(LIBBPF_LIBS)
+tests/tests_live_softirq-live_softirq.$(OBJEXT): tests/softirq_reader.skel.h
+
+# A kernel reader for live_softirq: a sockmap stream parser.
+tests/softirq_reader.bpf.o: $(top_srcdir)/tests/softirq_reader.bpf.c
+	$(AM_V_GEN)$(MKDIR_P) tests && \
+	$(BPF_COMPILE) -c $(top_srcdir)/tests/softirq_reader.bpf.c -o $@.new && mv $@.new $@
+tests/softirq_reader.skel.h: tests/softirq_reader.bpf.o
+	$(AM_V_GEN)$(BPFTOOL) gen skeleton tests/softirq_reader.bpf.o name softirq_reader_bpf > $@.new && \
+		mv $@.new $@
+CLEANFILES += tests/softirq_reader.bpf.o tests/softirq_reader.bpf.o.new \
+	tests/softirq_reader.skel.h tests/softirq_reader.skel.h.new
+EXTRA_DIST += tests/softirq_reader.bpf.c
+
 tests_live_stress_SOURCES = tests/live_stress.c $(LIVE_UTIL)
 tests_live_stress_LDADD = $(LIVE_LDADD)
 

@@ -75,7 +75,8 @@ conf_head "$conf" 1
 	echo '  </Node>'
 	echo '</Plugin>'
 } >> "$conf"
-conf_tcptop "$conf" '  Interval 0.5'
+conf_tcptop "$conf" '  Interval 0.5
+  Aggregate "flow"'
 start_daemon "$conf"
 wait_attached "$conf"
 # Both CLIs attached: the JSON one has printed an interval, the screen its banner.

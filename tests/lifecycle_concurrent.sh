@@ -27,7 +27,8 @@ v4=$!
 track "$v4"
 conf=$tmp/collectd.conf
 conf_head "$conf" 1
-conf_tcptop "$conf" '  Interval 0.5'
+conf_tcptop "$conf" '  Interval 0.5
+  Aggregate "flow"'
 start_daemon "$conf"
 wait_attached "$conf"
 i=0

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Exactness on every I/O path (issue 4, section 2): each way of moving bytes
+ * Exactness on every I/O path: each way of moving bytes
  * through a TCP socket, on 127.0.0.1, ::1 and ::ffff:127.0.0.1, must be
  * counted exactly per socket, for tx and rx, under the right process.
  *

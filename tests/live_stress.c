@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Stress (issue 4): many concurrent flows across many drains, and many
+ * Stress: many concurrent flows across many drains, and many
  * short-lived processes that connect, send and exit.  Every socket must be
  * exact (0 bytes lost) and no byte may be reported under another process
  * (0 misattributed).

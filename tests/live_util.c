@@ -223,6 +223,10 @@ int live_drain(struct live *l)
 		l->max_live_sockets = st.live_sockets;
 	l->dropped_events += st.dropped_events;
 	l->vanished_flows += st.vanished_flows;
+	l->exited_slots += st.exited_slots;
+	l->spilled_records += st.spilled_records;
+	if (st.refused_uids[0].events)
+		l->refused_uid = st.refused_uids[0].uid;
 	l->dropped_bytes += st.dropped_bytes;
 	for (k = 0; k < TCPTOP_DROPPED_KINDS; k++) {
 		l->dropped_events_by_kind[k] += st.dropped_events_by_kind[k];

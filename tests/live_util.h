@@ -55,6 +55,9 @@ struct live {
 	uint64_t dropped_bytes;
 	uint64_t dropped_events_by_kind[TCPTOP_DROPPED_KINDS];
 	uint64_t dropped_bytes_by_kind[TCPTOP_DROPPED_KINDS];
+	uint32_t refused_uid;	/* the busiest uid refused its share, in the last drain that named one */
+	uint64_t exited_slots;	/* slots of exited processes freed for others */
+	uint64_t spilled_records;	/* records that came through the spill map */
 	int failures;		/* checks that failed so far */
 };
 

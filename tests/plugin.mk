@@ -8,6 +8,9 @@ PLUGIN_CHECK_TESTS = \
 	tests/check_plugin_filter \
 	tests/check_plugin_conf \
 	tests/check_plugin_units \
+	tests/check_plugin_names \
+	tests/check_plugin_roles \
+	tests/check_listeners \
 	tests/check_plugin_glue
 check_PROGRAMS += $(PLUGIN_CHECK_TESTS)
 TESTS += $(PLUGIN_CHECK_TESTS)
@@ -36,6 +39,22 @@ tests_check_plugin_units_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
 tests_check_plugin_units_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
 tests_check_plugin_units_LDADD = $(PLUGIN_CHECK_LDADD)
 
+tests_check_plugin_names_SOURCES = tests/check_plugin_names.c
+tests_check_plugin_names_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
+tests_check_plugin_names_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
+tests_check_plugin_names_LDADD = $(PLUGIN_CHECK_LDADD)
+
+tests_check_plugin_roles_SOURCES = tests/check_plugin_roles.c
+tests_check_plugin_roles_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
+tests_check_plugin_roles_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
+tests_check_plugin_roles_LDADD = $(PLUGIN_CHECK_LDADD)
+
+# core/listeners.c, which only the plugin uses so far.
+tests_check_listeners_SOURCES = tests/check_listeners.c
+tests_check_listeners_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
+tests_check_listeners_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
+tests_check_listeners_LDADD = $(PLUGIN_CHECK_LDADD)
+
 # The table and formatting code come as sources: the core library would also
 # bring the real tracer, which the suite replaces with a fake.
 tests_check_plugin_glue_SOURCES = \
@@ -52,8 +71,21 @@ endif
 # traffic from tcptop-traffic, exact per-socket totals, bad options, and no BPF
 # object left behind.  Skips (77) without BPF unless TCPTOP_REQUIRE_BPF=1.
 TESTS += tests/plugin_collectd.sh
+# Aggregates through the real daemon: the default's bounded series, exact
+# totals per process name, listening port, cgroup and network namespace
+# (traffic in a namespace and a cgroup of the test's own), the
+# NetworkNamespace filter, and every aggregate adding up to the host total.
+TESTS += tests/plugin_aggregates.sh
 # The fleet path: write_graphite -> carbon-cache and network -> InfluxDB,
 # real servers on loopback, exact totals in what they store.
 TESTS += tests/plugin_fleet.sh
+# write_prometheus on loopback, scraped every 0.2 s: our metric names and
+# labels (no BPF needed), then exact totals of real traffic in the scrapes.
+TESTS += tests/plugin_prometheus.sh
 EXTRA_DIST += tests/plugin_lib.sh tests/plugin_collectd.sh tests/plugin_fleet.sh \
-	tests/plugin_collectd_check.py
+	tests/plugin_aggregates.sh tests/plugin_prometheus.sh tests/plugin_collectd_check.py
+# Every collectd plugin the tree loads (LoadPlugin in tools/, tests/, bench/,
+# conf/) is listed in tools/collectd-plugins and resolves every library with
+# ldd, so tools/setup gave this machine all it needs.  No root, no BPF.
+TESTS += tests/plugin_deps.sh
+EXTRA_DIST += tests/plugin_deps.sh tools/collectd-plugins tools/check-collectd-plugins

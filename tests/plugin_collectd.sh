@@ -40,7 +40,8 @@ EOF
 
 # ---- 1-4: exact totals through the real daemon ---------------------------------------
 main=$tmp/main.conf
-write_conf "$main" 2 '  Interval 0.5'
+write_conf "$main" 2 '  Interval 0.5
+  Aggregate "flow"'
 start_daemon "$main"
 wait_attached "$main"
 $check bpf-ids "$daemon_pid" > "$tmp/bpf-ids" || fail "cannot read collectd's file descriptors"

@@ -129,7 +129,7 @@ LoadPlugin network
   FlushInterval 1
 </Plugin>
 EOF
-conf_tcptop "$main" ''
+conf_tcptop "$main" '  Aggregate "flow"'
 start_daemon "$main"
 wait_attached "$main"
 

@@ -1,5 +1,5 @@
 # tests/robust.mk: lifecycle, sanitizers, valgrind, fuzzing, hostile and
-# unprivileged processes (issue 4, sections 3 and 4).
+# unprivileged processes.
 
 # ---- fuzzing ------------------------------------------------------------------
 # Each harness in tests/fuzz/ defines LLVMFuzzerTestOneInput and is built twice:
@@ -149,8 +149,8 @@ TESTS += tests/hostile_comm.sh
 dist_check_SCRIPTS += tests/hostile_comm.sh tests/hostile_check.py
 
 # ---- unprivileged -------------------------------------------------------------
-TESTS += tests/unpriv_cli.sh tests/unpriv_plugin.sh
-dist_check_SCRIPTS += tests/unpriv_cli.sh tests/unpriv_plugin.sh
+TESTS += tests/unpriv_cli.sh tests/unpriv_plugin.sh tests/capbpf_cli.sh
+dist_check_SCRIPTS += tests/unpriv_cli.sh tests/unpriv_plugin.sh tests/capbpf_cli.sh
 
 # ---- valgrind -----------------------------------------------------------------
 TESTS += tests/valgrind_unit.sh tests/valgrind_live.sh
@@ -192,6 +192,6 @@ check-long-robust: fuzz
 		check-TESTS TESTS='tests/lifecycle_core tests/lifecycle_plugin tests/valgrind_unit.sh'
 .PHONY: check-long check-long-robust
 
-# Two CLIs and the plugin at once, each exact (section 3 of issue 4).
+# Two CLIs and the plugin at once, each exact.
 TESTS += tests/lifecycle_concurrent.sh
 dist_check_SCRIPTS += tests/lifecycle_concurrent.sh tests/lifecycle_json.py

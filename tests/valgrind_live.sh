@@ -69,6 +69,7 @@ conf=$tmp/collectd.conf
 conf_head "$conf" 1
 # Only the generator's flows: csv under valgrind cannot keep up with a busy machine's.
 conf_tcptop "$conf" '  Interval 0.5
+  Aggregate "flow"
   Process "tcptop-traffic"'
 $VALGRIND --log-file="$tmp/collectd.vg" "$COLLECTD" -f -C "$conf" > "$conf.out" 2>&1 &
 daemon_pid=$!
