@@ -33,9 +33,12 @@
 # the network plugin, so the only TCP in a host's namespace is its traffic.
 #
 # The BPF programs see the sockets of every namespace, so each host's
-# collectd counts only its own (NetworkNamespace "self").  The traffic
-# processes start first and wait until every collectd is up, so the charts
-# begin at zero.
+# collectd counts only its own (NetworkNamespace "self", applied in user
+# space).  The kernel side still tracks the whole machine's sockets: another
+# job holding more than MaxFlows sockets at the same time would make the
+# hosts' counts short (map_full drops, which the check prints).  The traffic
+# processes start first and wait until every collectd is up, so every
+# collectd sees the traffic from its first byte.
 #
 # Every process is stopped by PID (influxd with SIGKILL: it takes 30 s to
 # honour SIGTERM); the namespaces and the bridge are removed on exit, also on
