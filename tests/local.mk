@@ -13,3 +13,5 @@ include $(srcdir)/tests/plugin.mk
 include $(srcdir)/tests/bench.mk
 include $(srcdir)/tests/vm.mk
 include $(srcdir)/tests/robust.mk
+include $(srcdir)/tests/deb.mk
+include $(srcdir)/tests/fleet.mk
