@@ -42,6 +42,7 @@ USER =
 MAX_CACHE_SIZE = inf
 MAX_UPDATES_PER_SECOND = inf
 MAX_CREATES_PER_MINUTE = inf
+ENABLE_TAGS = False
 LINE_RECEIVER_INTERFACE = 127.0.0.1
 LINE_RECEIVER_PORT = $carbon_line
 ENABLE_UDP_LISTENER = False
@@ -123,10 +124,12 @@ LoadPlugin write_graphite
     StoreRates false
   </Node>
 </Plugin>
-LoadPlugin network
+# FlushInterval belongs to the LoadPlugin block (collectd ignores it inside <Plugin>).
+<LoadPlugin network>
+  FlushInterval 1
+</LoadPlugin>
 <Plugin network>
   Server "127.0.0.1" "$influx_collectd"
-  FlushInterval 1
 </Plugin>
 EOF
 conf_tcptop "$main" '  Aggregate "flow"'
