@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,27 @@
 #include "bench_util.h"
 
 #define BENCH_BURST_IDLE_READS 4
+
+/* RSS of this process's mappings of BPF maps (the drain buffer, the ring), in KiB. */
+static long tcptop_bench_bpf_rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	bool bpf = false;
+	long kb, sum = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strchr(line, ' ') && line[0] != ' ' &&
+		    ((line[0] >= '0' && line[0] <= '9') || (line[0] >= 'a' && line[0] <= 'f')))
+			bpf = strstr(line, "bpf") != NULL;
+		else if (bpf && sscanf(line, "Rss: %ld kB", &kb) == 1)
+			sum += kb;
+	}
+	fclose(f);
+	return sum;
+}
 
 static int tcptop_bench_burst_child(long conns)
 {
@@ -56,7 +78,7 @@ int main(int argc, char **argv)
 {
 	struct tcptop_bench_plugin_tally tally;
 	const char *plugin = NULL;
-	long conns = 200000, rss[3 + BENCH_BURST_IDLE_READS];
+	long conns = 200000, rss[3 + BENCH_BURST_IDLE_READS], bpf[3 + BENCH_BURST_IDLE_READS];
 	int opt, i, status;
 	uint32_t pid;
 	pid_t kid;
@@ -76,9 +98,11 @@ int main(int argc, char **argv)
 		return tcptop_bench_exit_no_bpf();
 	}
 	rss[0] = tcptop_bench_rss_kb(0);
+	bpf[0] = tcptop_bench_bpf_rss_kb();
 	pid = 0;
 	tcptop_bench_plugin_read(&pid, 0, &tally);
 	rss[1] = tcptop_bench_rss_kb(0);
+	bpf[1] = tcptop_bench_bpf_rss_kb();
 	kid = fork();
 	if (kid == 0)
 		_exit(tcptop_bench_burst_child(conns));
@@ -91,20 +115,28 @@ int main(int argc, char **argv)
 	memset(&tally, 0, sizeof(tally));
 	tcptop_bench_plugin_read(&pid, 1, &tally);
 	rss[2] = tcptop_bench_rss_kb(0);
+	bpf[2] = tcptop_bench_bpf_rss_kb();
 	for (i = 0; i < BENCH_BURST_IDLE_READS; i++) {
 		struct tcptop_bench_plugin_tally idle;
 
 		tcptop_bench_plugin_read(&pid, 1, &idle);
 		rss[3 + i] = tcptop_bench_rss_kb(0);
+		bpf[3 + i] = tcptop_bench_bpf_rss_kb();
 	}
 	printf("## Memory over a burst of %ld connections\n\n", conns);
-	printf("| moment | RSS MiB |\n|---|---|\n");
-	printf("| plugin loaded | %.1f |\n| first read, at rest | %.1f |\n", rss[0] / 1024.0,
-	       rss[1] / 1024.0);
-	printf("| read after the burst (%ld connections ended in one interval) | %.1f |\n", conns,
-	       rss[2] / 1024.0);
-	for (i = 0; i < BENCH_BURST_IDLE_READS; i++)
-		printf("| read %d at rest after it | %.1f |\n", i + 1, rss[3 + i] / 1024.0);
+	printf("| moment | RSS MiB | of which BPF map mappings (drain buffer, ring) | the rest (heap: tracer, table, plugin) |\n|---|---|---|---|\n");
+	for (i = 0; i < 3 + BENCH_BURST_IDLE_READS; i++) {
+		static const char *const what[] = { "plugin loaded", "first read, at rest",
+						    "read after the burst" };
+		char label[64];
+
+		if (i < 3)
+			snprintf(label, sizeof(label), "%s", what[i]);
+		else
+			snprintf(label, sizeof(label), "read %d at rest after it", i - 2);
+		printf("| %s | %.1f | %.1f | %.1f |\n", label, rss[i] / 1024.0, bpf[i] / 1024.0,
+		       (rss[i] - bpf[i]) / 1024.0);
+	}
 	printf("\nPeak RSS (VmHWM) %.1f MiB.  The burst reported rx %llu tx %llu bytes for %ld connections (expected %ld each way): %s.\n",
 	       tcptop_bench_hwm_kb(0) / 1024.0, (unsigned long long)tally.rx,
 	       (unsigned long long)tally.tx, conns, 2 * conns,

@@ -6,6 +6,8 @@
  * rebuilt only in reads that forget units.
  */
 #include <errno.h>
+#include <malloc.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,10 +229,42 @@ static void tcptop_units_cap_idle(struct tcptop_units *u, size_t idle)
 		list[i]->idle_reads = UINT32_MAX;
 }
 
+/*
+ * After a burst (a flow per connection of a short-lived storm) the arrays
+ * would keep their peak size for the daemon's life; once they are eight times
+ * what is left, size them for twice that.  The index shrinks with them.
+ */
+#define TCPTOP_UNITS_MIN_CAP 1024
+
+static void tcptop_units_shrink(struct tcptop_units *u)
+{
+	struct tcptop_unit **units, **report;
+	size_t cap = u->cap, index_cap = 64;
+
+	if (u->cap <= TCPTOP_UNITS_MIN_CAP || u->count * 8 > u->cap)
+		return;
+	while (cap / 2 >= TCPTOP_UNITS_MIN_CAP && cap / 2 >= u->count * 2)
+		cap /= 2;
+	units = realloc(u->units, cap * sizeof(*units));
+	if (!units)
+		return;
+	u->units = units;
+	/* A failed shrink leaves report larger than needed, which is fine. */
+	report = realloc(u->report, cap * sizeof(*report));
+	if (report)
+		u->report = report;
+	u->cap = cap;
+	while (index_cap < 2 * (u->count + 1))
+		index_cap *= 2;
+	if (index_cap < u->index_cap)
+		u->index_cap = index_cap;	/* the caller reindexes at this size */
+}
+
 /* Forgets flow units without a flow and aggregate units idle for too long. */
 static void tcptop_units_expire(struct tcptop_units *u)
 {
 	size_t i, kept = 0, idle = 0;
+	bool trim = false;
 
 	for (i = 0; i < u->count; i++) {
 		struct tcptop_unit *unit = u->units[i];
@@ -257,13 +291,23 @@ static void tcptop_units_expire(struct tcptop_units *u)
 	}
 	if (kept == u->count)
 		return;
+#ifdef __GLIBC__
+	/* Thousands of units freed at once: give their pages back to the system. */
+	if (u->count - kept > TCPTOP_UNITS_MIN_CAP)
+		trim = true;
+#endif
 	u->count = kept;
+	tcptop_units_shrink(u);
 	/* Same capacity, so this only fails if calloc does; then rebuild from scratch later. */
 	if (tcptop_units_reindex(u, u->index_cap)) {
 		free(u->index);
 		u->index = NULL;
 		u->index_cap = 0;
 	}
+#ifdef __GLIBC__
+	if (trim)
+		malloc_trim(0);
+#endif
 }
 
 /*
