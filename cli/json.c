@@ -102,7 +102,7 @@ static void tcptop_json_drops(FILE *out, const struct tcptop_drain_stats *st)
 	fputs(k ? "]}" : "}", out);
 }
 
-int tcptop_json_print(FILE *out, const struct timespec *now, struct tcptop_flow_entry *const *rows,
+int tcptop_json_print(FILE *out, const struct timespec *now, const struct tcptop_flow_entry *const *rows,
 		      size_t nrows, const struct tcptop_drain_stats *stats)
 {
 	size_t i;

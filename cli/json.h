@@ -27,7 +27,7 @@
 void tcptop_json_string(FILE *out, const char *s);
 
 /* One interval; now is wall-clock time.  Returns 0, or -EIO when out failed. */
-int tcptop_json_print(FILE *out, const struct timespec *now, struct tcptop_flow_entry *const *rows,
+int tcptop_json_print(FILE *out, const struct timespec *now, const struct tcptop_flow_entry *const *rows,
 		      size_t nrows, const struct tcptop_drain_stats *stats);
 
 #endif

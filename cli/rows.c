@@ -43,8 +43,8 @@ static int tcptop_rows_cmp_tail(const struct tcptop_flow_entry *a,
  */
 static int tcptop_rows_cmp_all(const void *pa, const void *pb)
 {
-	const struct tcptop_flow_entry *a = *(struct tcptop_flow_entry *const *)pa;
-	const struct tcptop_flow_entry *b = *(struct tcptop_flow_entry *const *)pb;
+	const struct tcptop_flow_entry *a = *(const struct tcptop_flow_entry *const *)pa;
+	const struct tcptop_flow_entry *b = *(const struct tcptop_flow_entry *const *)pb;
 	int c = tcptop_rows_cmp_u64_desc(a->rx_delta + a->tx_delta, b->rx_delta + b->tx_delta);
 
 	if (!c)
@@ -54,8 +54,8 @@ static int tcptop_rows_cmp_all(const void *pa, const void *pb)
 
 static int tcptop_rows_cmp_sent(const void *pa, const void *pb)
 {
-	const struct tcptop_flow_entry *a = *(struct tcptop_flow_entry *const *)pa;
-	const struct tcptop_flow_entry *b = *(struct tcptop_flow_entry *const *)pb;
+	const struct tcptop_flow_entry *a = *(const struct tcptop_flow_entry *const *)pa;
+	const struct tcptop_flow_entry *b = *(const struct tcptop_flow_entry *const *)pb;
 	int c = tcptop_rows_cmp_u64_desc(a->tx_delta, b->tx_delta);
 
 	if (!c)
@@ -65,8 +65,8 @@ static int tcptop_rows_cmp_sent(const void *pa, const void *pb)
 
 static int tcptop_rows_cmp_received(const void *pa, const void *pb)
 {
-	const struct tcptop_flow_entry *a = *(struct tcptop_flow_entry *const *)pa;
-	const struct tcptop_flow_entry *b = *(struct tcptop_flow_entry *const *)pb;
+	const struct tcptop_flow_entry *a = *(const struct tcptop_flow_entry *const *)pa;
+	const struct tcptop_flow_entry *b = *(const struct tcptop_flow_entry *const *)pb;
 	int c = tcptop_rows_cmp_u64_desc(a->rx_delta, b->rx_delta);
 
 	if (!c)
@@ -91,7 +91,7 @@ int tcptop_rows_collect(struct tcptop_rows *r, struct tcptop_table *t, enum tcpt
 		break;
 	}
 	if (count > r->cap) {
-		struct tcptop_flow_entry **v = realloc(r->v, count * sizeof(*v));
+		const struct tcptop_flow_entry **v = realloc(r->v, count * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
@@ -100,7 +100,7 @@ int tcptop_rows_collect(struct tcptop_rows *r, struct tcptop_table *t, enum tcpt
 	}
 	r->n = 0;
 	for (i = 0; i < count; i++) {
-		struct tcptop_flow_entry *e = tcptop_table_at(t, i);
+		const struct tcptop_flow_entry *e = tcptop_table_at(t, i);
 
 		/* The screen shows the interval, as the original did by clearing its map. */
 		if (e->rx_delta || e->tx_delta)

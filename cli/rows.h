@@ -20,7 +20,7 @@ enum tcptop_sort {
 int tcptop_sort_parse(const char *s, enum tcptop_sort *out);
 
 struct tcptop_rows {
-	struct tcptop_flow_entry **v;	/* point into the table: valid until its next drain */
+	const struct tcptop_flow_entry **v;	/* point into the table: valid until its next drain */
 	size_t n;
 	size_t cap;
 };

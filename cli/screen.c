@@ -18,7 +18,7 @@
 #define TCPTOP_W_ADDR6 32
 #define TCPTOP_W_KB 6
 
-static bool tcptop_screen_has(struct tcptop_flow_entry *const *rows, size_t n, int family)
+static bool tcptop_screen_has(const struct tcptop_flow_entry *const *rows, size_t n, int family)
 {
 	size_t i;
 

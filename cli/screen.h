@@ -31,7 +31,7 @@ struct tcptop_screen {
 	const char *clock;			/* "HH:MM:SS"; NULL: no summary line (-S) */
 	const char *loadavg;			/* /proc/loadavg, trailing newline optional */
 	const struct tcptop_drain_stats *stats;	/* for the drops line; NULL: none */
-	struct tcptop_flow_entry *const *rows;	/* sorted, both families mixed */
+	const struct tcptop_flow_entry *const *rows;	/* sorted, both families mixed */
 	size_t nrows;
 };
 

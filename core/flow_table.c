@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "flow_table_internal.h"
 #include "tcptop_core.h"
 #include "tcptop.h"
 
@@ -152,7 +153,12 @@ size_t tcptop_table_count(const struct tcptop_table *t)
 	return t->count;
 }
 
-struct tcptop_flow_entry *tcptop_table_at(struct tcptop_table *t, size_t i)
+const struct tcptop_flow_entry *tcptop_table_at(const struct tcptop_table *t, size_t i)
+{
+	return i < t->count ? &t->entries[i] : NULL;
+}
+
+struct tcptop_flow_entry *tcptop_table_entry(struct tcptop_table *t, size_t i)
 {
 	return i < t->count ? &t->entries[i] : NULL;
 }

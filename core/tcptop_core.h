@@ -169,12 +169,8 @@ void tcptop_table_free(struct tcptop_table *t);
  */
 void tcptop_table_begin(struct tcptop_table *t);
 size_t tcptop_table_count(const struct tcptop_table *t);
-/* Entries in insertion order; valid until the next begin or add. */
-struct tcptop_flow_entry *tcptop_table_at(struct tcptop_table *t, size_t i);
-
-struct tcptop_flow;	/* bpf/tcptop.h: one kernel record */
-/* Fold one kernel record into the table: one entry per (socket, process). */
-int tcptop_table_add_record(struct tcptop_table *t, const struct tcptop_flow *rec);
+/* Entries in insertion order; valid until the next drain.  Only the core changes them. */
+const struct tcptop_flow_entry *tcptop_table_at(const struct tcptop_table *t, size_t i);
 
 /* ---- tracer: the loaded kernel programs ---------------------------------- */
 

@@ -228,7 +228,7 @@ static void tcptop_drain_sweep(struct tcptop_tracer *tr, struct tcptop_table *t,
 	qsort(ids, listed, sizeof(*ids), tcptop_id_cmp);
 	/* The table only grows during a drain, so the first had entries are those. */
 	for (i = 0; i < had; i++) {
-		struct tcptop_flow_entry *e = tcptop_table_at(t, i);
+		struct tcptop_flow_entry *e = tcptop_table_entry(t, i);
 
 		if (e->closed || !tcptop_netns_was_walked(tr, e->netns) ||
 		    bsearch(&e->id, ids, listed, sizeof(*ids), tcptop_id_cmp))

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sys/types.h>
 
+#include "flow_table_internal.h"
 #include "tcptop_core.h"
 
 struct bpf_link;
@@ -152,7 +153,5 @@ void tcptop_slots_after_fold(struct tcptop_tracer *tr, struct tcptop_table *t,
 			     struct tcptop_drain_stats *st);
 void tcptop_slots_free(struct tcptop_tracer *tr);
 
-/* flow_table.c: fold one kernel record (one socket, its processes) into t. */
-int tcptop_table_add_record(struct tcptop_table *t, const struct tcptop_flow *rec);
 
 #endif

@@ -98,7 +98,7 @@ void tcptop_slots_after_fold(struct tcptop_tracer *tr, struct tcptop_table *t,
 	size_t i, n = tcptop_table_count(t);
 
 	for (i = 0; i < n; i++) {
-		struct tcptop_flow_entry *e = tcptop_table_at(t, i);
+		struct tcptop_flow_entry *e = tcptop_table_entry(t, i);
 
 		if (!e->shared || e->closed)
 			continue;

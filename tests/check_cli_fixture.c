@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "check_cli_fixture.h"
+#include "flow_table_internal.h"
 #include "tcptop.h"
 
 struct tcptop_table *fixture_table(void)

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "tcptop_core.h"
+#include "flow_table_internal.h"
 #include "tcptop.h"
 
 static struct tcptop_table *t;
@@ -45,12 +46,12 @@ static struct tcptop_flow rec4(uint64_t id, uint32_t tgid, const char *comm, uin
 	return f;
 }
 
-static struct tcptop_flow_entry *find(uint64_t id, uint32_t tgid)
+static const struct tcptop_flow_entry *find(uint64_t id, uint32_t tgid)
 {
 	size_t i;
 
 	for (i = 0; i < tcptop_table_count(t); i++) {
-		struct tcptop_flow_entry *e = tcptop_table_at(t, i);
+		const struct tcptop_flow_entry *e = tcptop_table_at(t, i);
 
 		if (e->id == id && e->tgid == tgid)
 			return e;
@@ -72,7 +73,7 @@ END_TEST
 START_TEST(test_add_one)
 {
 	struct tcptop_flow f = rec4(7, 1234, "curl", 100, 2000);
-	struct tcptop_flow_entry *e;
+	const struct tcptop_flow_entry *e;
 	uint8_t lo[4], lo2[4];
 
 	inet_pton(AF_INET, "127.0.0.1", lo);
@@ -111,7 +112,7 @@ END_TEST
 START_TEST(test_full_comm_terminated)
 {
 	struct tcptop_flow f = rec4(1, 5, "", 1, 0);
-	struct tcptop_flow_entry *e;
+	const struct tcptop_flow_entry *e;
 
 	/* The kernel's comm is 16 bytes; the table's string must end inside it. */
 	memset(f.slot[0].comm, 'A', sizeof(f.slot[0].comm));
@@ -139,7 +140,7 @@ START_TEST(test_per_socket_and_process)
 {
 	struct tcptop_flow f = rec4(10, 100, "parent", 1, 2);
 	struct tcptop_flow g = rec4(11, 100, "parent", 50, 60);
-	struct tcptop_flow_entry *e;
+	const struct tcptop_flow_entry *e;
 
 	/* A forked child on the same socket: a second slot, a second entry. */
 	f.slot[1].tgid = 200;
@@ -186,7 +187,7 @@ END_TEST
 START_TEST(test_deltas_vs_totals)
 {
 	struct tcptop_flow f = rec4(1, 10, "x", 100, 1000);
-	struct tcptop_flow_entry *e;
+	const struct tcptop_flow_entry *e;
 
 	ck_assert_int_eq(tcptop_table_add_record(t, &f), 0);
 	tcptop_table_begin(t);
@@ -221,7 +222,7 @@ START_TEST(test_closed_evicted_at_next_begin)
 	struct tcptop_flow a = rec4(1, 10, "a", 1, 1);
 	struct tcptop_flow b = rec4(2, 20, "b", 2, 2);
 	struct tcptop_flow c = rec4(3, 30, "c", 3, 3);
-	struct tcptop_flow_entry *e;
+	const struct tcptop_flow_entry *e;
 
 	ck_assert_int_eq(tcptop_table_add_record(t, &a), 0);
 	ck_assert_int_eq(tcptop_table_add_record(t, &b), 0);
@@ -258,7 +259,7 @@ END_TEST
 START_TEST(test_closed_idle_process_closed_too)
 {
 	struct tcptop_flow f = rec4(4, 40, "p", 10, 0);
-	struct tcptop_flow_entry *e;
+	const struct tcptop_flow_entry *e;
 
 	f.slot[1].tgid = 41;
 	strcpy(f.slot[1].comm, "q");
@@ -302,7 +303,7 @@ END_TEST
 START_TEST(test_v4mapped_normalised)
 {
 	struct tcptop_flow f = rec4(1, 1, "m", 1, 1);
-	struct tcptop_flow_entry *e;
+	const struct tcptop_flow_entry *e;
 	uint8_t a[4], b[4];
 
 	f.family = AF_INET6;
@@ -321,7 +322,7 @@ END_TEST
 START_TEST(test_v6_kept)
 {
 	struct tcptop_flow f = rec4(1, 1, "v6", 1, 1);
-	struct tcptop_flow_entry *e;
+	const struct tcptop_flow_entry *e;
 
 	f.family = AF_INET6;
 	inet_pton(AF_INET6, "::1", f.laddr);
@@ -361,7 +362,7 @@ START_TEST(test_growth)
 	}
 	ck_assert_uint_eq(tcptop_table_count(t), MANY);
 	for (i = 0; i < MANY; i++) {
-		struct tcptop_flow_entry *e = tcptop_table_at(t, i);
+		const struct tcptop_flow_entry *e = tcptop_table_at(t, i);
 
 		ck_assert_uint_eq(e->tx_total, e->id + 1);
 		ck_assert_uint_eq(e->rx_total, 2 * e->id);
@@ -375,7 +376,7 @@ START_TEST(test_growth)
 	}
 	ck_assert_uint_eq(tcptop_table_count(t), MANY / 2);
 	for (i = 0; i < MANY / 2; i++) {
-		struct tcptop_flow_entry *e = tcptop_table_at(t, i);
+		const struct tcptop_flow_entry *e = tcptop_table_at(t, i);
 
 		ck_assert_uint_eq(e->id, 2 * (i + 1));
 		ck_assert_uint_eq(e->rx_total, 2 * e->id + 1);
@@ -426,7 +427,7 @@ START_TEST(test_walk_order_changes)
 	}
 	ck_assert_uint_eq(tcptop_table_count(t), SHUFFLED + SHUFFLED / 5 + SHUFFLED / 3);
 	for (i = 0; i < tcptop_table_count(t); i++) {
-		struct tcptop_flow_entry *e = tcptop_table_at(t, i);
+		const struct tcptop_flow_entry *e = tcptop_table_at(t, i);
 
 		if (e->tgid == 100) {
 			ck_assert_uint_le(e->id, SHUFFLED);

@@ -16,6 +16,7 @@
 #include "collectd_stubs.h"
 #include "tcptop.h"
 #include "tcptop_core.h"
+#include "flow_table_internal.h"
 
 void module_register(void);
 

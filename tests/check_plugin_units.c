@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "flow_table_internal.h"
 #include "plugin_roles.h"
 #include "plugin_units.h"
 #include "tcptop.h"

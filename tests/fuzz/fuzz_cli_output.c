@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "flow_table_internal.h"
 #include "json.h"
 #include "rows.h"
 #include "screen.h"

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "fuzz_check.h"
+#include "flow_table_internal.h"
 #include "tcptop.h"
 
 #define FUZZ_IDENT_NEW_READ 0x8000u

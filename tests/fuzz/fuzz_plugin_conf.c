@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "fuzz_check.h"
+#include "flow_table_internal.h"
 #include "oconfig_text.h"
 #include "plugin_conf.h"
 #include "tcptop.h"
