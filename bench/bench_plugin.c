@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The daemon's side of the plugin interface, as much as tcptop.so uses.
- * These functions are exported from the benchmark executable
- * (-export-dynamic), which is where dlopen resolves the plugin's undefined
- * plugin_* symbols, as it would in collectd.
+ * Drives tcptop.so as collectd would, over the daemon stubs the tests use
+ * (tests/collectd_stubs.c), which the benchmark executable exports
+ * (-export-dynamic) for dlopen to resolve the plugin's plugin_* symbols.
  */
-#include "collectd/core/daemon/collectd.h"
-#include "collectd/core/daemon/plugin.h"
-#include "collectd/core/utils/common/common.h"
+#include "collectd_stubs.h"
 
 #include <dlfcn.h>
 #include <stdarg.h>
@@ -16,46 +13,10 @@
 
 static struct {
 	void *so;
-	int (*config)(oconfig_item_t *);
-	plugin_init_cb init;
-	plugin_read_cb read;
-	plugin_shutdown_cb shutdown;
 	struct tcptop_bench_plugin_tally *tally;
 	const uint32_t *pids; /* the watched processes */
 	int npids;
 } tcptop_bench_plugin;
-
-int plugin_register_complex_config(const char *type, int (*callback)(oconfig_item_t *))
-{
-	(void)type;
-	tcptop_bench_plugin.config = callback;
-	return 0;
-}
-
-int plugin_register_init(const char *name, plugin_init_cb callback)
-{
-	(void)name;
-	tcptop_bench_plugin.init = callback;
-	return 0;
-}
-
-int plugin_register_complex_read(const char *group, const char *name, plugin_read_cb callback,
-				 cdtime_t interval, user_data_t const *user_data)
-{
-	(void)group;
-	(void)name;
-	(void)interval;
-	(void)user_data;
-	tcptop_bench_plugin.read = callback;
-	return 0;
-}
-
-int plugin_register_shutdown(const char *name, plugin_shutdown_cb callback)
-{
-	(void)name;
-	tcptop_bench_plugin.shutdown = callback;
-	return 0;
-}
 
 /* Is the plugin instance "<comm>-<pid>" one of the watched processes? */
 static bool tcptop_bench_plugin_watched(const char *plugin_instance)
@@ -73,50 +34,21 @@ static bool tcptop_bench_plugin_watched(const char *plugin_instance)
 	return false;
 }
 
-/* The stubbed dispatch: count, and sum the watched processes' byte counters. */
-int plugin_dispatch_values(value_list_t const *vl)
+/* Each dispatched value list: count, and sum the watched processes' byte counters. */
+static void tcptop_bench_plugin_dispatch(const value_list_t *vl)
 {
 	struct tcptop_bench_plugin_tally *t = tcptop_bench_plugin.tally;
 
 	if (!t)
-		return 0;
+		return;
 	t->dispatches++;
 	t->values += vl->values_len;
 	if (strcmp(vl->type, "tcptop_bytes") != 0 || vl->values_len != 2 ||
 	    !tcptop_bench_plugin_watched(vl->plugin_instance))
-		return 0;
+		return;
 	t->rx += (uint64_t)vl->values[0].derive;
 	t->tx += (uint64_t)vl->values[1].derive;
 	t->units++;
-	return 0;
-}
-
-void plugin_log(int level, const char *format, ...)
-{
-	va_list ap;
-
-	if (level > LOG_WARNING)
-		return;
-	va_start(ap, format);
-	fputs("collectd (stub): ", stderr);
-	vfprintf(stderr, format, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-char *sstrncpy(char *dest, const char *src, size_t n)
-{
-	if (!n)
-		return dest;
-	strncpy(dest, src, n - 1);
-	dest[n - 1] = '\0';
-	return dest;
-}
-
-char *sstrerror(int errnum, char *buf, size_t buflen)
-{
-	snprintf(buf, buflen, "%s", strerror(errnum));
-	return buf;
 }
 
 int tcptop_bench_plugin_load(const char *so_path, uint32_t max_flows)
@@ -137,6 +69,9 @@ int tcptop_bench_plugin_load(const char *so_path, uint32_t max_flows)
 	void (*reg)(void);
 
 	memset(&tcptop_bench_plugin, 0, sizeof(tcptop_bench_plugin));
+	stubs_reset();
+	stubs.on_dispatch = tcptop_bench_plugin_dispatch;
+	stubs.quiet = true;
 	opt[0].parent = opt[1].parent = &block;
 	tcptop_bench_plugin.so = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
 	if (!tcptop_bench_plugin.so) {
@@ -147,10 +82,10 @@ int tcptop_bench_plugin_load(const char *so_path, uint32_t max_flows)
 	if (!reg)
 		return -ENOENT;
 	reg();
-	if (!tcptop_bench_plugin.config || !tcptop_bench_plugin.init)
+	if (!stubs.config || !stubs.init)
 		return -EINVAL;
-	tcptop_bench_plugin.config(&block);
-	if (tcptop_bench_plugin.init() != 0 || !tcptop_bench_plugin.read)
+	stubs.config(&block);
+	if (stubs.init() != 0 || !stubs.read)
 		return -EIO;
 	return 0;
 }
@@ -164,16 +99,17 @@ int tcptop_bench_plugin_read(const uint32_t *pids, int npids,
 	tcptop_bench_plugin.pids = pids;
 	tcptop_bench_plugin.npids = npids;
 	tcptop_bench_plugin.tally = tally;
-	rc = tcptop_bench_plugin.read(NULL);
+	rc = stubs.read(NULL);
 	tcptop_bench_plugin.tally = NULL;
 	return rc ? -EIO : 0;
 }
 
 void tcptop_bench_plugin_unload(void)
 {
-	if (tcptop_bench_plugin.shutdown)
-		tcptop_bench_plugin.shutdown();
+	if (stubs.shutdown)
+		stubs.shutdown();
 	if (tcptop_bench_plugin.so)
 		dlclose(tcptop_bench_plugin.so);
 	memset(&tcptop_bench_plugin, 0, sizeof(tcptop_bench_plugin));
+	stubs_reset();
 }

@@ -76,9 +76,12 @@ size_t stubs_log_count(int level)
 
 void plugin_log(int level, const char *format, ...)
 {
-	struct stubs_log *logs = realloc(stubs.logs, (stubs.nlogs + 1) * sizeof(*logs));
+	struct stubs_log *logs;
 	va_list ap;
 
+	if (stubs.quiet && level > LOG_WARNING)
+		return;
+	logs = realloc(stubs.logs, (stubs.nlogs + 1) * sizeof(*logs));
 	if (!logs)
 		abort();
 	stubs.logs = logs;
@@ -86,16 +89,21 @@ void plugin_log(int level, const char *format, ...)
 	va_start(ap, format);
 	vsnprintf(logs[stubs.nlogs].msg, sizeof(logs[stubs.nlogs].msg), format, ap);
 	va_end(ap);
-	if (getenv("STUBS_VERBOSE"))
-		fprintf(stderr, "log %d: %s\n", level, logs[stubs.nlogs].msg);
+	if (getenv("STUBS_VERBOSE") || (stubs.quiet && level <= LOG_WARNING))
+		fprintf(stderr, "collectd (stub) log %d: %s\n", level, logs[stubs.nlogs].msg);
 	stubs.nlogs++;
 }
 
 int plugin_dispatch_values(value_list_t const *vl)
 {
-	struct stubs_dispatch *d = realloc(stubs.dispatched, (stubs.ndispatched + 1) * sizeof(*d));
+	struct stubs_dispatch *d;
 	size_t i;
 
+	if (stubs.on_dispatch) {
+		stubs.on_dispatch(vl);
+		return 0;
+	}
+	d = realloc(stubs.dispatched, (stubs.ndispatched + 1) * sizeof(*d));
 	if (!d)
 		abort();
 	stubs.dispatched = d;

@@ -2,7 +2,10 @@
 /*
  * Stand-ins for the collectd daemon symbols the plugin uses (collectd's own
  * mock library is not shipped), recording what the plugin registers, logs
- * and dispatches so a test can play the daemon.
+ * and dispatches so a test can play the daemon.  One library
+ * (tests/libcollectd_stubs.la) for the unit and lifecycle tests, which link
+ * the plugin's sources, and for the benchmarks, which dlopen tcptop.so from
+ * an executable that exports these (-export-dynamic), as collectd does.
  */
 #ifndef TCPTOP_TESTS_COLLECTD_STUBS_H
 #define TCPTOP_TESTS_COLLECTD_STUBS_H
@@ -37,6 +40,12 @@ struct stubs_state {
 	struct stubs_log *logs;
 	size_t nlogs;
 	cdtime_t now;			/* what cdtime() returns */
+	/*
+	 * Set: each value list goes here instead of being recorded (a
+	 * benchmark's hundreds of thousands of values per read).
+	 */
+	void (*on_dispatch)(const value_list_t *vl);
+	bool quiet;			/* log lines above LOG_WARNING are not recorded */
 };
 
 extern struct stubs_state stubs;

@@ -1,6 +1,6 @@
 # tests/plugin.mk: the collectd plugin.  Unit suites link the plugin's own
 # modules (plugin/libtcptop_plugin.la); the glue suite also compiles the
-# collectd glue against stubs of the daemon (tests/collectd_stubs.c) and a
+# collectd glue against stubs of the daemon (tests/libcollectd_stubs.la) and a
 # fake tracer, so none of them needs collectd or BPF.
 if HAVE_CHECK
 PLUGIN_CHECK_TESTS = \
@@ -59,13 +59,18 @@ tests_check_listeners_LDADD = $(PLUGIN_CHECK_LDADD)
 # bring the real tracer, which the suite replaces with a fake.
 tests_check_plugin_glue_SOURCES = \
 	tests/check_plugin_glue.c \
-	tests/collectd_stubs.h tests/collectd_stubs.c \
 	plugin/tcptop_plugin.c \
 	core/flow_table.c core/flow_format.c core/names.c core/listeners.c
 tests_check_plugin_glue_CPPFLAGS = $(PLUGIN_CHECK_CPPFLAGS)
 tests_check_plugin_glue_CFLAGS = $(PLUGIN_CHECK_CFLAGS)
-tests_check_plugin_glue_LDADD = plugin/libtcptop_plugin.la $(CHECK_LIBS)
+tests_check_plugin_glue_LDADD = plugin/libtcptop_plugin.la tests/libcollectd_stubs.la $(CHECK_LIBS)
 endif
+
+# The daemon's side of the plugin interface, stubbed, for the glue and
+# lifecycle tests and for the benchmarks that dlopen tcptop.so.
+check_LTLIBRARIES += tests/libcollectd_stubs.la
+tests_libcollectd_stubs_la_SOURCES = tests/collectd_stubs.h tests/collectd_stubs.c
+tests_libcollectd_stubs_la_CPPFLAGS = $(AM_CPPFLAGS) $(COLLECTD_CPPFLAGS)
 
 # The real daemon: collectd -f loading tcptop.so with csv and unixsock, real
 # traffic from tcptop-traffic, exact per-socket totals, bad options, and no BPF

@@ -132,14 +132,14 @@ dist_check_SCRIPTS += tests/lifecycle_cli.sh tests/lifecycle_bpfobjs.py
 TESTS += tests/lifecycle_collectd.sh
 dist_check_SCRIPTS += tests/lifecycle_collectd.sh
 
-# The real collectd glue and core, with the daemon's side stubbed (tests/collectd_stubs.c).
+# The real collectd glue and core, with the daemon's side stubbed (tests/libcollectd_stubs.la).
 check_PROGRAMS += tests/lifecycle_plugin
 TESTS += tests/lifecycle_plugin
-tests_lifecycle_plugin_SOURCES = tests/lifecycle_plugin.c $(LIFECYCLE_UTIL) tests/collectd_stubs.h \
-	tests/collectd_stubs.c plugin/tcptop_plugin.c
+tests_lifecycle_plugin_SOURCES = tests/lifecycle_plugin.c $(LIFECYCLE_UTIL) plugin/tcptop_plugin.c
 tests_lifecycle_plugin_CPPFLAGS = $(AM_CPPFLAGS) $(COLLECTD_CPPFLAGS) -I$(top_srcdir)/plugin \
 	-I$(top_srcdir)/tests
-tests_lifecycle_plugin_LDADD = plugin/libtcptop_plugin.la core/libtcptop.la tests/libtraffic.la
+tests_lifecycle_plugin_LDADD = plugin/libtcptop_plugin.la core/libtcptop.la tests/libtraffic.la \
+	tests/libcollectd_stubs.la
 
 # ---- hostile processes --------------------------------------------------------
 check_PROGRAMS += tests/hostile_traffic
