@@ -294,10 +294,10 @@ cleanup:
 	return err;
 }
 
-static int tcptop_bench_event_mode(enum tcptop_probe probe, const struct tcptop_bench_event_opts *o)
+static int tcptop_bench_event_mode(enum tcptop_mode mode, const struct tcptop_bench_event_opts *o)
 {
 	struct tcptop_bench_log_ctx logctx = { "" };
-	struct tcptop_opts topts = { .probe = probe,
+	struct tcptop_opts topts = { .mode = mode,
 				     .log = tcptop_bench_event_log,
 				     .log_ctx = &logctx };
 	struct tcptop_drain_stats st;
@@ -312,7 +312,7 @@ static int tcptop_bench_event_mode(enum tcptop_probe probe, const struct tcptop_
 	int err, r, exact = 0;
 
 	memset(&pm, 0, sizeof(pm));
-	printf("\n### %s mode\n", tcptop_probe_name(probe));
+	printf("\n### %s mode\n", tcptop_mode_name(mode));
 	err = tcptop_bench_hookset_init(&hs);
 	if (err)
 		return err;
@@ -381,7 +381,7 @@ static int tcptop_bench_event_mode(enum tcptop_probe probe, const struct tcptop_
 	       o->rounds);
 	printf("\nExactness: %d of %d ping-pong sockets counted exactly (tx and rx), %llu events dropped.\n",
 	       exact, 2 * o->rounds, (unsigned long long)drops);
-	if (probe == TCPTOP_PROBE_TRACEPOINT) {
+	if (mode == TCPTOP_MODE_TRACEPOINT) {
 		tcptop_tracer_close(tr);
 		tr = NULL;
 		err = tcptop_bench_floor_rounds(&hs, o, floor_ns);
@@ -429,14 +429,14 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const enum tcptop_probe modes[] = {
-		TCPTOP_PROBE_TRACEPOINT,
-		TCPTOP_PROBE_FENTRY,
-		TCPTOP_PROBE_KPROBE,
+	static const enum tcptop_mode modes[] = {
+		TCPTOP_MODE_TRACEPOINT,
+		TCPTOP_MODE_FENTRY,
+		TCPTOP_MODE_KPROBE,
 	};
 	struct tcptop_bench_event_opts o = { .msgs = 200000, .rounds = 5, .peer = true };
-	struct tcptop_opts probe_check = { .probe = TCPTOP_PROBE_AUTO };
-	enum tcptop_probe only = TCPTOP_PROBE_AUTO;
+	struct tcptop_opts probe_check = { .mode = TCPTOP_MODE_AUTO };
+	enum tcptop_mode only = TCPTOP_MODE_AUTO;
 	struct tcptop_tracer *tr = NULL;
 	size_t i;
 	int c, err = 0, stats_fd;
@@ -465,7 +465,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc || o.msgs <= 0 || o.rounds <= 0 || o.rounds > BENCH_MAX_ROUNDS ||
 	    (o.only_mode &&
-	     (tcptop_probe_parse(o.only_mode, &only) || only == TCPTOP_PROBE_AUTO))) {
+	     (tcptop_mode_parse(o.only_mode, &only) || only == TCPTOP_MODE_AUTO))) {
 		tcptop_bench_event_usage(stderr);
 		return 2;
 	}
@@ -491,7 +491,7 @@ int main(int argc, char **argv)
 	}
 	printf("## Per-event in-kernel cost\n");
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]) && !err; i++)
-		if (only == TCPTOP_PROBE_AUTO || modes[i] == only)
+		if (only == TCPTOP_MODE_AUTO || modes[i] == only)
 			err = tcptop_bench_event_mode(modes[i], &o);
 	close(stats_fd);
 	if (err) {

@@ -36,10 +36,10 @@ static void tcptop_bench_row(const char *what, const struct tcptop_bench_series 
 	       tcptop_bench_series_min(s), tcptop_bench_series_max(s), extra);
 }
 
-static void tcptop_bench_startup_mode(enum tcptop_probe probe, int repeat)
+static void tcptop_bench_startup_mode(enum tcptop_mode mode, int repeat)
 {
 	struct tcptop_bench_log_ctx logctx = { "" };
-	struct tcptop_opts o = { .probe = probe,
+	struct tcptop_opts o = { .mode = mode,
 				 .log = tcptop_bench_startup_log,
 				 .log_ctx = &logctx };
 	struct tcptop_bench_series open_ms = { 0 }, close_ms = { 0 };
@@ -59,16 +59,16 @@ static void tcptop_bench_startup_mode(enum tcptop_probe probe, int repeat)
 		tcptop_bench_series_add(&close_ms, (double)(tcptop_bench_now_ns() - t1) / 1e6);
 	}
 	if (err) {
-		printf("| %s: open | not available: %s | |\n", tcptop_probe_name(probe),
+		printf("| %s: open | not available: %s | |\n", tcptop_mode_name(mode),
 		       logctx.last_error[0] ? logctx.last_error : strerror(-err));
 		return;
 	}
-	snprintf(label, sizeof(label), "%s: open + load + attach", tcptop_probe_name(probe));
+	snprintf(label, sizeof(label), "%s: open + load + attach", tcptop_mode_name(mode));
 	snprintf(verdict, sizeof(verdict), "target ≤ %.0f ms: %s", BENCH_STARTUP_TARGET_MS,
 		 tcptop_bench_series_median(&open_ms) <= BENCH_STARTUP_TARGET_MS ? "met"
 										 : "MISSED");
 	tcptop_bench_row(label, &open_ms, verdict);
-	snprintf(label, sizeof(label), "%s: detach + free", tcptop_probe_name(probe));
+	snprintf(label, sizeof(label), "%s: detach + free", tcptop_mode_name(mode));
 	tcptop_bench_row(label, &close_ms, "");
 	tcptop_bench_series_free(&open_ms);
 	tcptop_bench_series_free(&close_ms);
@@ -106,11 +106,11 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const enum tcptop_probe modes[] = {
-		TCPTOP_PROBE_AUTO,
-		TCPTOP_PROBE_TRACEPOINT,
-		TCPTOP_PROBE_FENTRY,
-		TCPTOP_PROBE_KPROBE,
+	static const enum tcptop_mode modes[] = {
+		TCPTOP_MODE_AUTO,
+		TCPTOP_MODE_TRACEPOINT,
+		TCPTOP_MODE_FENTRY,
+		TCPTOP_MODE_KPROBE,
 	};
 	struct tcptop_opts probe = { 0 };
 	struct tcptop_tracer *tr = NULL;

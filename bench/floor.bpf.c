@@ -18,13 +18,13 @@ struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct tcptop_flow);
+	__type(value, struct tcptop_sock_rec);
 } floor_sk SEC(".maps");
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(floor_send, struct sock *sk, int ret, int flags)
 {
-	struct tcptop_flow *f;
+	struct tcptop_sock_rec *f;
 
 	if (ret <= 0)
 		return 0;
@@ -38,7 +38,7 @@ int BPF_PROG(floor_send, struct sock *sk, int ret, int flags)
 SEC("tp_btf/tcp_rcv_space_adjust")
 int BPF_PROG(floor_rcv, struct sock *sk)
 {
-	struct tcptop_flow *f = bpf_sk_storage_get(&floor_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	struct tcptop_sock_rec *f = bpf_sk_storage_get(&floor_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 
 	if (f)
 		__sync_fetch_and_add(&f->slot[0].rx, 1);
@@ -53,7 +53,7 @@ int BPF_PROG(floor_rcv, struct sock *sk)
 static __always_inline void floor_id_add(struct sock *sk, __u64 bytes, bool rx)
 {
 	__u32 tgid = bpf_get_current_task_btf()->tgid;
-	struct tcptop_flow *f = bpf_sk_storage_get(&floor_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	struct tcptop_sock_rec *f = bpf_sk_storage_get(&floor_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 
 	if (!f)
 		return;

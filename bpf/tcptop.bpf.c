@@ -95,7 +95,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct tcptop_flow);
+	__type(value, struct tcptop_sock_rec);
 } flows_sk SEC(".maps");
 
 /*
@@ -107,7 +107,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, struct tcptop_flow);
+	__type(value, struct tcptop_sock_rec);
 } flows_hash SEC(".maps");
 
 /*
@@ -141,7 +141,7 @@ struct {
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
-	__type(value, struct tcptop_flow);
+	__type(value, struct tcptop_sock_rec);
 } drain_buf SEC(".maps");
 
 /* Ids of live entries, written by a sweep pass; sized by user space like drain_buf. */
@@ -170,7 +170,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
-	__type(value, struct tcptop_flow);
+	__type(value, struct tcptop_sock_rec);
 } closed_spill SEC(".maps");
 
 /*
@@ -247,7 +247,7 @@ static __always_inline bool tcptop_is_v4mapped(const __u8 *a)
 }
 
 /* Read once per flow, so one probe-read path serves every mode. */
-static __always_inline void tcptop_fill_identity(struct tcptop_flow *f, struct sock *sk)
+static __always_inline void tcptop_fill_identity(struct tcptop_sock_rec *f, struct sock *sk)
 {
 	f->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	f->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -317,7 +317,7 @@ static __always_inline bool tcptop_is_process(__u32 tgid)
 /* ---- records to user space: the closed ring and its spill map ------------ */
 
 /* Returns 0, or -1 when neither the ring nor the spill map had room. */
-static __noinline int tcptop_submit(struct tcptop_flow *rec, bool final)
+static __noinline int tcptop_submit(struct tcptop_sock_rec *rec, bool final)
 {
 	/* The collector looks every 100 ms anyway; wake it early only when the ring is filling. */
 	__u64 wake = bpf_ringbuf_query(&closed_flows, BPF_RB_AVAIL_DATA) >
@@ -340,13 +340,13 @@ static __noinline int tcptop_submit(struct tcptop_flow *rec, bool final)
  * leave at once, as a flow of their own that has already ended, so no live
  * flow ever sits where the tcp iterator cannot reach it.
  */
-static __noinline void tcptop_emit_after_close(struct tcptop_flow *f, struct sock *sk,
+static __noinline void tcptop_emit_after_close(struct tcptop_sock_rec *f, struct sock *sk,
 					       __u32 tgid, __s64 bytes, bool rx)
 {
-	struct tcptop_flow rec = {};
+	struct tcptop_sock_rec rec = {};
 
 	if (f)
-		__builtin_memcpy(&rec, f, __builtin_offsetof(struct tcptop_flow, slot));
+		__builtin_memcpy(&rec, f, __builtin_offsetof(struct tcptop_sock_rec, slot));
 	else
 		tcptop_fill_identity(&rec, sk);
 	rec.id = __sync_fetch_and_add(&next_flow_id, 1) + 1;
@@ -452,7 +452,7 @@ static __noinline void tcptop_count_netns(__u32 netns, __s64 d, __u32 tgid)
  * in the kernel, at first use.  Kept out of line so the common event's code
  * stays short.
  */
-static __noinline void tcptop_add_slow(struct tcptop_flow *f, struct sock *sk, __u32 tgid,
+static __noinline void tcptop_add_slow(struct tcptop_sock_rec *f, struct sock *sk, __u32 tgid,
 				       __s64 bytes, bool rx)
 {
 	struct tcptop_slot *s = NULL;
@@ -511,7 +511,7 @@ static __noinline void tcptop_add_slow(struct tcptop_flow *f, struct sock *sk, _
 		__sync_fetch_and_add(&s->tx, bytes);
 }
 
-static __always_inline void tcptop_add(struct tcptop_flow *f, struct sock *sk, __u32 tgid,
+static __always_inline void tcptop_add(struct tcptop_sock_rec *f, struct sock *sk, __u32 tgid,
 				       __s64 bytes, bool rx)
 {
 	/*
@@ -574,7 +574,7 @@ static __always_inline __u64 tcptop_rx_baseline(struct sock *sk)
  * (the destroy hook after TCP_CLOSE, a twin) only passes on what an event
  * that raced with the first added after its exchange.
  */
-static __noinline void tcptop_flow_end(struct tcptop_flow *f);
+static __noinline void tcptop_flow_end(struct tcptop_sock_rec *f);
 
 /*
  * The entry is created complete (identity, RX baseline) so no reader ever
@@ -582,11 +582,11 @@ static __noinline void tcptop_flow_end(struct tcptop_flow *f);
  * in the entry keeps its place; the others give theirs back.  *why says
  * which drop reason refused a place, when none was found.
  */
-static __noinline struct tcptop_flow *tcptop_flow_sk_create(struct sock *sk, __u64 rx_seen,
+static __noinline struct tcptop_sock_rec *tcptop_flow_sk_create(struct sock *sk, __u64 rx_seen,
 							    __u32 tgid, int *why, bool *created)
 {
-	struct tcptop_flow init = {};
-	struct tcptop_flow *f;
+	struct tcptop_sock_rec init = {};
+	struct tcptop_sock_rec *f;
 	int refused;
 
 	tcptop_fill_identity(&init, sk);
@@ -620,7 +620,7 @@ static __noinline struct tcptop_flow *tcptop_flow_sk_create(struct sock *sk, __u
  * the two sees the other.  (Apart from the creation, so the two big records
  * on the stack never nest.)
  */
-static __noinline void tcptop_flow_settle(struct tcptop_flow *f, struct sock *sk)
+static __noinline void tcptop_flow_settle(struct tcptop_sock_rec *f, struct sock *sk)
 {
 	__sync_fetch_and_add(&f->nslots, 0);
 	if (tcptop_sk_unhashed(sk))
@@ -633,7 +633,7 @@ static __noinline void tcptop_flow_settle(struct tcptop_flow *f, struct sock *sk
  */
 static __noinline void tcptop_count_first(struct sock *sk, __u32 tgid, __s64 bytes, bool rx)
 {
-	struct tcptop_flow *f;
+	struct tcptop_sock_rec *f;
 	int why = TCPTOP_DROP_MAP_FULL;
 	bool created = false;
 
@@ -654,10 +654,10 @@ static __noinline void tcptop_count_first(struct sock *sk, __u32 tgid, __s64 byt
 }
 
 /* kprobe mode's tcptop_flow_sk_create, on the hash keyed by the socket's address. */
-static __noinline struct tcptop_flow *tcptop_flow_hash_create(struct sock *sk, __u32 tgid,
+static __noinline struct tcptop_sock_rec *tcptop_flow_hash_create(struct sock *sk, __u32 tgid,
 							      int *why, bool *created)
 {
-	struct tcptop_flow init = {};
+	struct tcptop_sock_rec init = {};
 	__u64 key = (__u64)sk;
 	int refused;
 
@@ -704,7 +704,7 @@ static __always_inline void tcptop_count_tracing(struct sock *sk, __s64 bytes, b
 {
 	__u32 tgid = tcptop_current_tgid();
 	__u16 family = sk->__sk_common.skc_family;
-	struct tcptop_flow *f;
+	struct tcptop_sock_rec *f;
 
 	if (family != AF_INET && family != AF_INET6)
 		return;
@@ -734,8 +734,8 @@ static __always_inline bool tcptop_recv_counts(int ret, int flags)
  * bytes taken are never paired with the slot's previous process.  Returns
  * the bytes taken.
  */
-static __always_inline __u64 tcptop_take_counters(struct tcptop_flow *dst,
-						  struct tcptop_flow *f, __u32 n)
+static __always_inline __u64 tcptop_take_counters(struct tcptop_sock_rec *dst,
+						  struct tcptop_sock_rec *f, __u32 n)
 {
 	__u64 total = 0;
 	int i;
@@ -770,14 +770,14 @@ enum tcptop_hand_over_kind {
  * dropped; an early one puts its bytes back, where the next drain or the
  * final record takes them.
  */
-static __noinline void tcptop_hand_over(struct tcptop_flow *f, int kind)
+static __noinline void tcptop_hand_over(struct tcptop_sock_rec *f, int kind)
 {
-	struct tcptop_flow last;
+	struct tcptop_sock_rec last;
 	bool final = kind != TCPTOP_HAND_OVER_EARLY;
 	__u64 total;
 	int i;
 
-	__builtin_memcpy(&last, f, __builtin_offsetof(struct tcptop_flow, slot));
+	__builtin_memcpy(&last, f, __builtin_offsetof(struct tcptop_sock_rec, slot));
 	total = tcptop_take_counters(&last, f, TCPTOP_SLOTS);
 	/* A final record tells user space the flow ended, even with nothing left. */
 	if (!tcptop_is_process(last.slot[0].tgid) && !total)
@@ -806,7 +806,7 @@ static __noinline void tcptop_hand_over(struct tcptop_flow *f, int kind)
 	}
 }
 
-static __noinline void tcptop_flow_end(struct tcptop_flow *f)
+static __noinline void tcptop_flow_end(struct tcptop_sock_rec *f)
 {
 	/* Both twins of a hook, and both hooks, may run; only the first ends the flow. */
 	if (__sync_lock_test_and_set(&f->closing, 1)) {
@@ -840,7 +840,7 @@ int BPF_PROG(tcptop_tp_send, struct sock *sk, int ret, int flags)
 static __noinline int tcptop_rx_first_sight(struct sock *sk, __u32 tgid, __u64 now)
 {
 	struct tcptop_rx_cursor *c = bpf_sk_storage_get(&rx_cursor, sk, 0, 0);
-	struct tcptop_flow *f;
+	struct tcptop_sock_rec *f;
 	__s64 delta;
 	int why = TCPTOP_DROP_MAP_FULL;
 	bool created = false;
@@ -899,7 +899,7 @@ int BPF_PROG(tcptop_tp_rcv_space, struct sock *sk)
 {
 	__u16 family = sk->__sk_common.skc_family;
 	struct tcp_sock *tp;
-	struct tcptop_flow *f;
+	struct tcptop_sock_rec *f;
 	__u32 tgid;
 	__u64 now;
 	__s64 delta;
@@ -943,7 +943,7 @@ int BPF_PROG(tcptop_tp_rcv_space, struct sock *sk)
 static __always_inline int tcptop_state_common(struct sock *sk, int newstate)
 {
 	struct tcptop_rx_cursor *c;
-	struct tcptop_flow *f;
+	struct tcptop_sock_rec *f;
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
@@ -1063,7 +1063,7 @@ static __always_inline int tcptop_count_return(__s64 ret, bool rx)
 	__u64 tid = bpf_get_current_pid_tgid();
 	__u32 tgid = tid >> 32;
 	struct tcptop_stash *s = bpf_map_lookup_elem(&stash, &tid);
-	struct tcptop_flow *f;
+	struct tcptop_sock_rec *f;
 	struct sock *sk;
 	__u64 key;
 	__u32 flags;
@@ -1173,7 +1173,7 @@ int BPF_KRETPROBE(tcptop_krp_splice_read, long ret)
  */
 static __always_inline int tcptop_destroy_sk_common(struct sock *sk)
 {
-	struct tcptop_flow *f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
+	struct tcptop_sock_rec *f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
 
 	if (f)
 		tcptop_flow_end(f);
@@ -1203,7 +1203,7 @@ int BPF_PROG(tcptop_destroy_sk_twin, struct sock *sk)
  */
 static __always_inline int tcptop_destroy_hash_common(__u64 key)
 {
-	struct tcptop_flow *f = bpf_map_lookup_elem(&flows_hash, &key);
+	struct tcptop_sock_rec *f = bpf_map_lookup_elem(&flows_hash, &key);
 
 	if (!f)
 		return 0;
@@ -1217,7 +1217,7 @@ static __always_inline int tcptop_state_hash_common(struct bpf_raw_tracepoint_ar
 {
 	__u64 key = ctx->args[0];
 	int newstate = ctx->args[2];
-	struct tcptop_flow *f;
+	struct tcptop_sock_rec *f;
 
 	if (newstate == TCP_CLOSE)
 		/* Pairs with the locked add in tcptop_flow_hash_create. */
@@ -1294,9 +1294,9 @@ int tcptop_seed_rx(struct bpf_iter__tcp *ctx)
  * neither lose nor double a byte.  Returns false when the flow keeps bytes
  * for a later pass.
  */
-static __always_inline bool tcptop_emit_live(struct tcptop_flow *f)
+static __always_inline bool tcptop_emit_live(struct tcptop_sock_rec *f)
 {
-	struct tcptop_flow *rec;
+	struct tcptop_sock_rec *rec;
 	__u32 idx, n = f->nslots;
 	int i;
 
@@ -1319,7 +1319,7 @@ static __always_inline bool tcptop_emit_live(struct tcptop_flow *f)
 		__sync_fetch_and_add(&drain_deferred, 1);
 		return false;
 	}
-	__builtin_memcpy(rec, f, __builtin_offsetof(struct tcptop_flow, slot));
+	__builtin_memcpy(rec, f, __builtin_offsetof(struct tcptop_sock_rec, slot));
 	rec->flags = 0;
 	rec->nslots = n;
 	tcptop_take_counters(rec, f, n);
@@ -1332,7 +1332,7 @@ static __always_inline bool tcptop_emit_live(struct tcptop_flow *f)
  * otherwise keep their slots for its whole life, and its owner's bytes
  * would be dropped.  User space lists the exited processes in dead_tgids.
  */
-static __always_inline void tcptop_free_dead_slots(struct tcptop_flow *f)
+static __always_inline void tcptop_free_dead_slots(struct tcptop_sock_rec *f)
 {
 	__u32 n = f->nslots;
 	int i;
@@ -1351,7 +1351,7 @@ static __always_inline void tcptop_free_dead_slots(struct tcptop_flow *f)
 }
 
 /* One reader at a time (the drain's read()), so plain updates of the counters. */
-static __always_inline void tcptop_note_visit(struct tcptop_flow *f)
+static __always_inline void tcptop_note_visit(struct tcptop_sock_rec *f)
 {
 	__u32 idx;
 	__u64 *slot;
@@ -1368,7 +1368,7 @@ static __always_inline void tcptop_note_visit(struct tcptop_flow *f)
 }
 
 /* Ended flows hand over their own bytes (see tcptop_flow_end). */
-static __always_inline void tcptop_drain_flow(struct tcptop_flow *f)
+static __always_inline void tcptop_drain_flow(struct tcptop_sock_rec *f)
 {
 	if (f->closing)
 		return;
@@ -1380,7 +1380,7 @@ static __always_inline void tcptop_drain_flow(struct tcptop_flow *f)
 SEC("iter/bpf_sk_storage_map")
 int tcptop_drain_sk(struct bpf_iter__bpf_sk_storage_map *ctx)
 {
-	struct tcptop_flow *f = ctx->value;
+	struct tcptop_sock_rec *f = ctx->value;
 
 	if (ctx->sk && f)
 		tcptop_drain_flow(f);
@@ -1397,7 +1397,7 @@ struct bpf_iter__bpf_map_elem {
 SEC("iter/bpf_map_elem")
 int tcptop_drain_hash(struct bpf_iter__bpf_map_elem *ctx)
 {
-	struct tcptop_flow *f = ctx->value;
+	struct tcptop_sock_rec *f = ctx->value;
 
 	if (ctx->key && f)
 		tcptop_drain_flow(f);
@@ -1416,7 +1416,7 @@ int tcptop_drain_tcp_sk(struct bpf_iter__tcp *ctx)
 {
 	struct sock_common *skc = ctx->sk_common;
 	struct tcp_sock *tp;
-	struct tcptop_flow *f;
+	struct tcptop_sock_rec *f;
 
 	if (!skc)
 		return 0;
@@ -1433,7 +1433,7 @@ SEC("iter/tcp")
 int tcptop_drain_tcp_hash(struct bpf_iter__tcp *ctx)
 {
 	struct sock_common *skc = ctx->sk_common;
-	struct tcptop_flow *f;
+	struct tcptop_sock_rec *f;
 	__u64 key;
 
 	if (!skc || !bpf_skc_to_tcp_sock(skc))

@@ -49,14 +49,15 @@ struct tcptop_slot {
 #define TCPTOP_FLOW_CLOSED 0x1
 
 /*
- * Per-socket value in the flow map, and also the record a drain hands to user
- * space (the iterator for live sockets, the closed-socket ring for sockets
- * that went away).  Addresses are captured once, when the socket is first
- * seen; they never change for a connected TCP socket.  A record is one whole
- * socket so that the iterator writes it with a single call that either lands
- * completely or not at all.
+ * A socket record: the per-socket value in the flow map (flows_sk, or
+ * flows_hash in kprobe mode), and also what a drain hands to user space (the
+ * iterator for live sockets, the closed ring for flows that ended).  It holds
+ * one connection's identity and, per slot, one process's counters: each slot
+ * becomes a flow in user space (struct tcptop_flow_entry: one process on one
+ * connection), and the plugin adds flows up into units.  Addresses are
+ * captured once, when the connection first moves a byte.
  */
-struct tcptop_flow {
+struct tcptop_sock_rec {
 	/*
 	 * The first two cache lines hold all a socket used by one process
 	 * needs (identity, RX cursor, first slot), so a drain copies only those

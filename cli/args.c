@@ -14,7 +14,6 @@
 
 #include "args.h"
 
-#define TCPTOP_ARGS_MAX_PID 2147483647u
 
 enum {
 	TCPTOP_OPT_MAP_SIZE = 256,	/* long-only options sit above every char */
@@ -211,7 +210,7 @@ static int tcptop_args_option(int c, const char *val, struct tcptop_args *a, boo
 		*want6 = true;
 		return 0;
 	case 'p':
-		e = tcptop_args_range("PID", val, 1, TCPTOP_ARGS_MAX_PID, &n, err, errlen);
+		e = tcptop_args_range("PID", val, 1, TCPTOP_PID_MAX, &n, err, errlen);
 		a->pid = (uint32_t)n;
 		return e;
 	case 'c':
@@ -229,7 +228,7 @@ static int tcptop_args_option(int c, const char *val, struct tcptop_args *a, boo
 		a->rows = (long)n;
 		return e;
 	case 'P':
-		if (tcptop_probe_parse(val, &a->probe))
+		if (tcptop_mode_parse(val, &a->mode))
 			return tcptop_args_fail(err, errlen,
 						"invalid attach mode '%s': expected auto, tracepoint, fentry or kprobe",
 						val);

@@ -32,7 +32,7 @@ struct tcptop_args {
 	const char *cgroup;		/* NULL: no cgroup filter; points into argv */
 	enum tcptop_sort sort;
 	long rows;			/* TCPTOP_ROWS_AUTO, 0 (unlimited) or a limit */
-	enum tcptop_probe probe;
+	enum tcptop_mode mode;
 	uint32_t map_size;		/* 0: the core's default */
 	uint32_t interval;		/* seconds */
 	uint64_t count;			/* outputs before exiting; 0: forever */

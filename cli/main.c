@@ -252,7 +252,7 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 
 	log.verbose = a.verbose;
-	opts.probe = a.probe;
+	opts.mode = a.mode;
 	opts.pid = a.pid;
 	opts.family = a.family;
 	opts.cgroup_path = a.cgroup;

@@ -170,7 +170,7 @@ static bool tcptop_is_v4mapped(const uint8_t *a)
 	return memcmp(a, prefix, sizeof(prefix)) == 0;
 }
 
-static void tcptop_entry_init(struct tcptop_flow_entry *e, const struct tcptop_flow *rec,
+static void tcptop_entry_init(struct tcptop_flow_entry *e, const struct tcptop_sock_rec *rec,
 			      const struct tcptop_slot *s)
 {
 	memset(e, 0, sizeof(*e));
@@ -205,7 +205,7 @@ static struct tcptop_flow_entry *tcptop_table_guess(struct tcptop_table *t, uint
 }
 
 static struct tcptop_flow_entry *tcptop_table_get(struct tcptop_table *t,
-						  const struct tcptop_flow *rec,
+						  const struct tcptop_sock_rec *rec,
 						  const struct tcptop_slot *s)
 {
 	struct tcptop_flow_entry *e = tcptop_table_guess(t, rec->id, s->tgid);
@@ -261,7 +261,7 @@ static bool tcptop_slot_is_process(const struct tcptop_slot *s)
 	return s->tgid && s->tgid != TCPTOP_SLOT_FREED;
 }
 
-int tcptop_table_add_record(struct tcptop_table *t, const struct tcptop_flow *rec)
+int tcptop_table_add_record(struct tcptop_table *t, const struct tcptop_sock_rec *rec)
 {
 	bool closed = rec->flags & TCPTOP_FLOW_CLOSED;
 	/* A drain record fills in only the slots in use; the rest is stale. */

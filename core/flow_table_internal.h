@@ -8,10 +8,10 @@
 
 #include "tcptop_core.h"
 
-struct tcptop_flow;	/* bpf/tcptop.h: one kernel record */
+struct tcptop_sock_rec;	/* bpf/tcptop.h: one kernel record */
 
 /* Fold one kernel record (one socket, its processes) into t: one entry per (socket, process). */
-int tcptop_table_add_record(struct tcptop_table *t, const struct tcptop_flow *rec);
+int tcptop_table_add_record(struct tcptop_table *t, const struct tcptop_sock_rec *rec);
 /* The i-th entry, to change (the drain's sweep, slots of exited processes). */
 struct tcptop_flow_entry *tcptop_table_entry(struct tcptop_table *t, size_t i);
 

@@ -20,11 +20,11 @@ _Static_assert((int)TCPTOP_DROPPED_SKIPPED_BY_KERNEL == (int)TCPTOP_DROP_NR,
 	       "only the kernel's recursion misses are counted outside the programs");
 _Static_assert(TCPTOP_COMM_MAX == TCPTOP_COMM_LEN, "a process name is copied whole");
 
-static const char *const tcptop_probe_names[] = {
-	[TCPTOP_PROBE_AUTO] = "auto",
-	[TCPTOP_PROBE_TRACEPOINT] = "tracepoint",
-	[TCPTOP_PROBE_FENTRY] = "fentry",
-	[TCPTOP_PROBE_KPROBE] = "kprobe",
+static const char *const tcptop_mode_names[] = {
+	[TCPTOP_MODE_AUTO] = "auto",
+	[TCPTOP_MODE_TRACEPOINT] = "tracepoint",
+	[TCPTOP_MODE_FENTRY] = "fentry",
+	[TCPTOP_MODE_KPROBE] = "kprobe",
 };
 
 static const char *const tcptop_drain_names[] = {
@@ -45,20 +45,20 @@ static int tcptop_name_index(const char *const *names, size_t n, const char *s)
 	return -EINVAL;
 }
 
-const char *tcptop_probe_name(enum tcptop_probe probe)
+const char *tcptop_mode_name(enum tcptop_mode mode)
 {
-	if ((unsigned)probe >= TCPTOP_NAMES_N(tcptop_probe_names))
+	if ((unsigned)mode >= TCPTOP_NAMES_N(tcptop_mode_names))
 		return NULL;
-	return tcptop_probe_names[probe];
+	return tcptop_mode_names[mode];
 }
 
-int tcptop_probe_parse(const char *s, enum tcptop_probe *out)
+int tcptop_mode_parse(const char *s, enum tcptop_mode *out)
 {
-	int i = tcptop_name_index(tcptop_probe_names, TCPTOP_NAMES_N(tcptop_probe_names), s);
+	int i = tcptop_name_index(tcptop_mode_names, TCPTOP_NAMES_N(tcptop_mode_names), s);
 
 	if (i < 0)
 		return i;
-	*out = (enum tcptop_probe)i;
+	*out = (enum tcptop_mode)i;
 	return 0;
 }
 

@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 #define TCPTOP_COMM_MAX 16
+/* The largest PID Linux hands out (PID_MAX_LIMIT on 64-bit): the CLI's and the plugin's limit. */
+#define TCPTOP_PID_MAX 4194304u
 #define TCPTOP_DEFAULT_MAX_FLOWS 16384
 /*
  * The kernel ends one iterator read() after a million objects, and a drain
@@ -23,17 +25,17 @@
  */
 #define TCPTOP_MAX_FLOWS_LIMIT 1000000u
 
-enum tcptop_probe {
-	TCPTOP_PROBE_AUTO = 0,
-	TCPTOP_PROBE_TRACEPOINT,
-	TCPTOP_PROBE_FENTRY,
-	TCPTOP_PROBE_KPROBE,
+enum tcptop_mode {
+	TCPTOP_MODE_AUTO = 0,
+	TCPTOP_MODE_TRACEPOINT,
+	TCPTOP_MODE_FENTRY,
+	TCPTOP_MODE_KPROBE,
 };
 
 /* "auto", "tracepoint", "fentry", "kprobe"; NULL for an unknown value. */
-const char *tcptop_probe_name(enum tcptop_probe probe);
+const char *tcptop_mode_name(enum tcptop_mode mode);
 /* Returns 0, or -EINVAL when s names no mode. */
-int tcptop_probe_parse(const char *s, enum tcptop_probe *out);
+int tcptop_mode_parse(const char *s, enum tcptop_mode *out);
 
 /*
  * How a drain reaches the kernel's counters.  A map iterator walks the flow
@@ -64,7 +66,7 @@ enum tcptop_log_level {
 typedef void (*tcptop_log_fn)(enum tcptop_log_level level, const char *msg, void *ctx);
 
 struct tcptop_opts {
-	enum tcptop_probe probe;
+	enum tcptop_mode mode;
 	uint32_t pid;			/* count only this process (tgid); 0: all */
 	int family;			/* 0, AF_INET or AF_INET6 */
 	const char *cgroup_path;	/* count only tasks in this cgroup v2 subtree */
@@ -181,7 +183,7 @@ struct tcptop_tracer;
  * what is missing (root, BTF, kernel support), and the result is negative.
  */
 int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **out);
-enum tcptop_probe tcptop_tracer_probe(const struct tcptop_tracer *tr);
+enum tcptop_mode tcptop_tracer_mode(const struct tcptop_tracer *tr);
 /* TCPTOP_DRAIN_MAP or TCPTOP_DRAIN_SOCKET: what the tracer drains with. */
 enum tcptop_drain_method tcptop_tracer_drain_method(const struct tcptop_tracer *tr);
 /* Move every byte counted since the previous drain into t, exactly once. */

@@ -265,26 +265,26 @@ static enum tcptop_preempt tcptop_preempt_model(char *model, size_t len)
 }
 
 /*
- * True, with the reason in why, when this kernel is known to make `probe`
+ * True, with the reason in why, when this kernel is known to make `mode`
  * lose events (see above).  Unknown is not known: a kernel whose model we
  * cannot learn keeps every mode.
  */
-static bool tcptop_mode_inexact(enum tcptop_probe probe, const struct btf *btf, char *why,
+static bool tcptop_mode_inexact(enum tcptop_mode mode, const struct btf *btf, char *why,
 				size_t whylen)
 {
 	char model[64];
 
-	if (probe != TCPTOP_PROBE_TRACEPOINT && probe != TCPTOP_PROBE_FENTRY)
+	if (mode != TCPTOP_MODE_TRACEPOINT && mode != TCPTOP_MODE_FENTRY)
 		return false;
 	/* Tracepoints that call their probes under SRCU-fast have this guard's type in BTF. */
-	if (probe == TCPTOP_PROBE_TRACEPOINT &&
+	if (mode == TCPTOP_MODE_TRACEPOINT &&
 	    !tcptop_btf_has(btf, "class_srcu_fast_notrace_t", BTF_KIND_TYPEDEF))
 		return false;
 	if (tcptop_preempt_model(model, sizeof(model)) != TCPTOP_PREEMPT_YES)
 		return false;
 	snprintf(why, whylen,
 		 "this kernel can preempt %s programs (preemption model %s), and then skips the same hook in other processes on that CPU, losing their bytes",
-		 probe == TCPTOP_PROBE_TRACEPOINT ? "tracepoint" : "fentry/fexit", model);
+		 mode == TCPTOP_MODE_TRACEPOINT ? "tracepoint" : "fentry/fexit", model);
 	return true;
 }
 
@@ -346,15 +346,15 @@ static void tcptop_plan_add_twins(struct tcptop_mode_plan *p, struct bpf_program
 	tcptop_plan_add(p, b);
 }
 
-int tcptop_mode_fit(const struct btf *btf, enum tcptop_probe probe, bool forced,
+int tcptop_mode_fit(const struct btf *btf, enum tcptop_mode mode, bool forced,
 		    struct tcptop_kernel_fit *fit, char *why, size_t whylen)
 {
 	memset(fit, 0, sizeof(*fit));
 	fit->recvmsg_flags_arg = tcptop_recvmsg_flags_arg(btf);
 	fit->sendpage = tcptop_btf_has(btf, "tcp_sendpage", BTF_KIND_FUNC);
 	fit->splice_read = tcptop_btf_has(btf, "tcp_splice_read", BTF_KIND_FUNC);
-	switch (probe) {
-	case TCPTOP_PROBE_TRACEPOINT:
+	switch (mode) {
+	case TCPTOP_MODE_TRACEPOINT:
 		if (!tcptop_btf_has(btf, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) ||
 		    !tcptop_btf_has(btf, "btf_trace_tcp_rcv_space_adjust", BTF_KIND_TYPEDEF) ||
 		    !tcptop_btf_has(btf, "btf_trace_inet_sock_set_state", BTF_KIND_TYPEDEF)) {
@@ -374,7 +374,7 @@ int tcptop_mode_fit(const struct btf *btf, enum tcptop_probe probe, bool forced,
 			return -EOPNOTSUPP;
 		}
 		return 0;
-	case TCPTOP_PROBE_FENTRY:
+	case TCPTOP_MODE_FENTRY:
 		if (!tcptop_btf_has(btf, "tcp_sendmsg", BTF_KIND_FUNC) ||
 		    !tcptop_btf_has(btf, "tcp_recvmsg", BTF_KIND_FUNC)) {
 			snprintf(why, whylen, "the kernel's BTF does not describe tcp_sendmsg and tcp_recvmsg");
@@ -385,7 +385,7 @@ int tcptop_mode_fit(const struct btf *btf, enum tcptop_probe probe, bool forced,
 			return -EOPNOTSUPP;
 		}
 		return 0;
-	case TCPTOP_PROBE_KPROBE:
+	case TCPTOP_MODE_KPROBE:
 		/* Registers, not a frame: one entry program per place of flags (4th or 5th). */
 		if (fit->recvmsg_flags_arg != 3 && fit->recvmsg_flags_arg != 4) {
 			snprintf(why, whylen, "tcp_recvmsg has a prototype we do not know (flags is not its 4th or 5th argument)");
@@ -399,7 +399,7 @@ int tcptop_mode_fit(const struct btf *btf, enum tcptop_probe probe, bool forced,
 }
 
 /* Fills the plan, or says in why what the kernel lacks. */
-static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe, bool forced,
+static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_mode mode, bool forced,
 			    const struct btf *btf, struct tcptop_mode_plan *p, char *why,
 			    size_t whylen)
 {
@@ -408,14 +408,14 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe, bo
 	int err, flags_arg;
 
 	memset(p, 0, sizeof(*p));
-	err = tcptop_mode_fit(btf, probe, forced, &fit, why, whylen);
+	err = tcptop_mode_fit(btf, mode, forced, &fit, why, whylen);
 	if (err)
 		return err;
 	flags_arg = fit.recvmsg_flags_arg;
 	sendpage = fit.sendpage;
 	splice = fit.splice_read;
-	switch (probe) {
-	case TCPTOP_PROBE_TRACEPOINT:
+	switch (mode) {
+	case TCPTOP_MODE_TRACEPOINT:
 		if (sendpage)
 			tcptop_plan_add(p, skel->progs.tcptop_fexit_sendpage);
 		tcptop_plan_add(p, skel->progs.tcptop_tp_send);
@@ -429,7 +429,7 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe, bo
 		p->socket_iter = skel->progs.tcptop_drain_tcp_sk;
 		p->flows = skel->maps.flows_sk;
 		break;
-	case TCPTOP_PROBE_FENTRY:
+	case TCPTOP_MODE_FENTRY:
 		/* One program for every prototype: it reads flags and the return value by position. */
 		skel->rodata->recvmsg_flags_arg = flags_arg;
 		tcptop_plan_add(p, skel->progs.tcptop_fexit_sendmsg);
@@ -446,7 +446,7 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe, bo
 		p->socket_iter = skel->progs.tcptop_drain_tcp_sk;
 		p->flows = skel->maps.flows_sk;
 		break;
-	case TCPTOP_PROBE_KPROBE:
+	case TCPTOP_MODE_KPROBE:
 		if (access("/sys/bus/event_source/devices/kprobe", F_OK) != 0) {
 			snprintf(why, whylen, "the kernel has no kprobe support (CONFIG_KPROBES is not set)");
 			return -EOPNOTSUPP;
@@ -478,7 +478,7 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe, bo
 	}
 	if (p->overflow) {
 		snprintf(why, whylen, "internal error: the %s plan needs more than %d programs",
-			 tcptop_probe_name(probe), TCPTOP_MAX_LINKS);
+			 tcptop_mode_name(mode), TCPTOP_MAX_LINKS);
 		return -E2BIG;
 	}
 	return 0;
@@ -493,14 +493,14 @@ static int tcptop_plan_mode(struct tcptop_bpf *skel, enum tcptop_probe probe, bo
  * well under a millisecond, where a failed load of the whole object would
  * take tens.
  */
-static int tcptop_probe_map_iter(const struct btf *btf, enum tcptop_probe probe)
+static int tcptop_map_iter_loads(const struct btf *btf, enum tcptop_mode mode)
 {
 	static const struct bpf_insn prog[] = {
 		{ .code = 0xb7, .dst_reg = 0, .imm = 0 },	/* r0 = 0 */
 		{ .code = 0x95 },				/* exit */
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_ITER);
-	const char *target = probe == TCPTOP_PROBE_KPROBE ? "bpf_iter_bpf_map_elem"
+	const char *target = mode == TCPTOP_MODE_KPROBE ? "bpf_iter_bpf_map_elem"
 							  : "bpf_iter_bpf_sk_storage_map";
 	int id = btf__find_by_name_kind(btf, target, BTF_KIND_FUNC);
 	int fd;
@@ -529,10 +529,10 @@ static int tcptop_requested_drain(struct tcptop_tracer *tr, const struct tcptop_
 	return -EINVAL;
 }
 
-static int tcptop_choose_drain(struct tcptop_tracer *tr, enum tcptop_probe probe,
+static int tcptop_choose_drain(struct tcptop_tracer *tr, enum tcptop_mode mode,
 			       const struct btf *btf, char *why, size_t whylen)
 {
-	int err = tcptop_probe_map_iter(btf, probe);
+	int err = tcptop_map_iter_loads(btf, mode);
 
 	if (tr->drain_requested == TCPTOP_DRAIN_MAP && err) {
 		snprintf(why, whylen,
@@ -574,7 +574,7 @@ static void tcptop_tracer_detach(struct tcptop_tracer *tr)
 	ring_buffer__free(tr->closed_ring);
 	tr->closed_ring = NULL;
 	if (tr->drain_buf)
-		munmap(tr->drain_buf, (size_t)tr->drain_cap * sizeof(struct tcptop_flow));
+		munmap(tr->drain_buf, (size_t)tr->drain_cap * sizeof(struct tcptop_sock_rec));
 	tr->drain_buf = NULL;
 	if (tr->alive_ids)
 		munmap(tr->alive_ids, (size_t)tr->drain_cap * sizeof(uint64_t));
@@ -589,7 +589,7 @@ static void tcptop_tracer_detach(struct tcptop_tracer *tr)
 	tr->skel = NULL;
 }
 
-static void tcptop_describe_failure(const char *step, int err, enum tcptop_probe probe, char *why,
+static void tcptop_describe_failure(const char *step, int err, enum tcptop_mode mode, char *why,
 				    size_t whylen)
 {
 	char lockdown[32];
@@ -598,7 +598,7 @@ static void tcptop_describe_failure(const char *step, int err, enum tcptop_probe
 	if ((err == -EPERM || err == -EACCES) && lockdown[0])
 		snprintf(why, whylen, "%s failed: %s (kernel lockdown is in %s mode%s)", step,
 			 strerror(-err), lockdown,
-			 probe == TCPTOP_PROBE_TRACEPOINT ? "" : ", which forbids this mode");
+			 mode == TCPTOP_MODE_TRACEPOINT ? "" : ", which forbids this mode");
 	else
 		snprintf(why, whylen, "%s failed: %s", step, strerror(-err));
 }
@@ -610,23 +610,23 @@ static void tcptop_describe_failure(const char *step, int err, enum tcptop_probe
 static int tcptop_check_layout(struct tcptop_bpf *skel, char *why, size_t whylen)
 {
 	const struct btf *obj_btf = bpf_object__btf(skel->obj);
-	int id = obj_btf ? btf__find_by_name_kind(obj_btf, "tcptop_flow", BTF_KIND_STRUCT) : -1;
+	int id = obj_btf ? btf__find_by_name_kind(obj_btf, "tcptop_sock_rec", BTF_KIND_STRUCT) : -1;
 	const struct btf_type *t = id > 0 ? btf__type_by_id(obj_btf, id) : NULL;
 
-	if (t && t->size == sizeof(struct tcptop_flow))
+	if (t && t->size == sizeof(struct tcptop_sock_rec))
 		return 0;
-	snprintf(why, whylen, "the embedded BPF object does not match this build (struct tcptop_flow is %u bytes there, %zu here): rebuild",
-		 t ? t->size : 0, sizeof(struct tcptop_flow));
+	snprintf(why, whylen, "the embedded BPF object does not match this build (struct tcptop_sock_rec is %u bytes there, %zu here): rebuild",
+		 t ? t->size : 0, sizeof(struct tcptop_sock_rec));
 	return -EPROTO;
 }
 
 /* Step 1: read-only globals, which programs and maps to create, and their sizes. */
 static void tcptop_configure(struct tcptop_tracer *tr, const struct tcptop_opts *opts,
-			     enum tcptop_probe probe, const struct tcptop_mode_plan *plan)
+			     enum tcptop_mode mode, const struct tcptop_mode_plan *plan)
 {
 	struct tcptop_bpf *skel = tr->skel;
 	uint32_t max_flows = opts->max_flows ? opts->max_flows : TCPTOP_DEFAULT_MAX_FLOWS;
-	bool kprobe = probe == TCPTOP_PROBE_KPROBE;
+	bool kprobe = mode == TCPTOP_MODE_KPROBE;
 	bool by_socket = tr->drain_method == TCPTOP_DRAIN_SOCKET;
 	struct bpf_program *prog;
 	int i;
@@ -635,7 +635,7 @@ static void tcptop_configure(struct tcptop_tracer *tr, const struct tcptop_opts 
 	skel->rodata->targ_family = (uint16_t)opts->family;
 	skel->rodata->filter_cgroup = tr->cgroup_fd >= 0;
 	skel->rodata->max_flows = max_flows;
-	skel->rodata->rx_by_seq = probe == TCPTOP_PROBE_TRACEPOINT;
+	skel->rodata->rx_by_seq = mode == TCPTOP_MODE_TRACEPOINT;
 	skel->rodata->self_netns = tr->netns.self_inum;
 	/* Non-root users together keep 1/8 of the places free for root; one user gets 1/4. */
 	skel->rodata->nonroot_max_flows = max_flows - max_flows / 8;
@@ -665,14 +665,14 @@ static void tcptop_configure(struct tcptop_tracer *tr, const struct tcptop_opts 
 }
 
 /* Step 2: load, and give the cgroup filter its cgroup. */
-static int tcptop_load(struct tcptop_tracer *tr, enum tcptop_probe probe, char *why,
+static int tcptop_load(struct tcptop_tracer *tr, enum tcptop_mode mode, char *why,
 		       size_t whylen)
 {
 	int err, zero = 0;
 
 	err = tcptop_bpf__load(tr->skel);
 	if (err) {
-		tcptop_describe_failure("loading the programs", err, probe, why, whylen);
+		tcptop_describe_failure("loading the programs", err, mode, why, whylen);
 		return err;
 	}
 	if (tr->cgroup_fd >= 0 &&
@@ -686,7 +686,7 @@ static int tcptop_load(struct tcptop_tracer *tr, enum tcptop_probe probe, char *
 }
 
 /* Step 3: the drain path, before any counting starts, so no byte is counted without a way out. */
-static int tcptop_open_drain(struct tcptop_tracer *tr, enum tcptop_probe probe,
+static int tcptop_open_drain(struct tcptop_tracer *tr, enum tcptop_mode mode,
 			     const struct tcptop_mode_plan *plan, char *why, size_t whylen)
 {
 	union bpf_iter_link_info linfo;
@@ -704,7 +704,7 @@ static int tcptop_open_drain(struct tcptop_tracer *tr, enum tcptop_probe probe,
 	}
 	if (!tr->iter_link) {
 		err = -errno;
-		tcptop_describe_failure("creating the drain iterator", err, probe, why, whylen);
+		tcptop_describe_failure("creating the drain iterator", err, mode, why, whylen);
 		return err;
 	}
 	tr->closed_ring = ring_buffer__new(bpf_map__fd(tr->skel->maps.closed_flows),
@@ -722,7 +722,7 @@ static int tcptop_map_buffers(struct tcptop_tracer *tr, char *why, size_t whylen
 {
 	int err;
 
-	tr->drain_buf = mmap(NULL, (size_t)tr->drain_cap * sizeof(struct tcptop_flow),
+	tr->drain_buf = mmap(NULL, (size_t)tr->drain_cap * sizeof(struct tcptop_sock_rec),
 			     PROT_READ | PROT_WRITE, MAP_SHARED,
 			     bpf_map__fd(tr->skel->maps.drain_buf), 0);
 	if (tr->drain_buf == MAP_FAILED) {
@@ -743,7 +743,7 @@ static int tcptop_map_buffers(struct tcptop_tracer *tr, char *why, size_t whylen
 }
 
 /* Step 5: attach the counting and closing programs; counting starts here. */
-static int tcptop_attach(struct tcptop_tracer *tr, enum tcptop_probe probe,
+static int tcptop_attach(struct tcptop_tracer *tr, enum tcptop_mode mode,
 			 const struct tcptop_mode_plan *plan, char *why, size_t whylen)
 {
 	int i, err;
@@ -757,7 +757,7 @@ static int tcptop_attach(struct tcptop_tracer *tr, enum tcptop_probe probe,
 			err = -errno;
 			snprintf(step, sizeof(step), "attaching %s",
 				 bpf_program__section_name(plan->progs[i]));
-			tcptop_describe_failure(step, err, probe, why, whylen);
+			tcptop_describe_failure(step, err, mode, why, whylen);
 			return err;
 		}
 		if (!plan->twin[i])
@@ -769,7 +769,7 @@ static int tcptop_attach(struct tcptop_tracer *tr, enum tcptop_probe probe,
 
 /* Loads and attaches one mode; on failure leaves tr detached and explains in why. */
 static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *opts,
-			   enum tcptop_probe probe, const struct btf *btf, char *why,
+			   enum tcptop_mode mode, const struct btf *btf, char *why,
 			   size_t whylen)
 {
 	struct tcptop_mode_plan plan;
@@ -781,24 +781,24 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 		snprintf(why, whylen, "opening the BPF object failed: %s", strerror(-err));
 		return err;
 	}
-	err = tcptop_plan_mode(tr->skel, probe, opts->probe == probe, btf, &plan, why, whylen);
+	err = tcptop_plan_mode(tr->skel, mode, opts->mode == mode, btf, &plan, why, whylen);
 	if (err)
 		goto cleanup;
 	err = tcptop_check_layout(tr->skel, why, whylen);
 	if (err)
 		goto cleanup;
 
-	tcptop_configure(tr, opts, probe, &plan);
-	err = tcptop_load(tr, probe, why, whylen);
+	tcptop_configure(tr, opts, mode, &plan);
+	err = tcptop_load(tr, mode, why, whylen);
 	if (err)
 		goto cleanup;
-	err = tcptop_open_drain(tr, probe, &plan, why, whylen);
+	err = tcptop_open_drain(tr, mode, &plan, why, whylen);
 	if (err)
 		goto cleanup;
 	err = tcptop_map_buffers(tr, why, whylen);
 	if (err)
 		goto cleanup;
-	err = tcptop_attach(tr, probe, &plan, why, whylen);
+	err = tcptop_attach(tr, mode, &plan, why, whylen);
 	if (err)
 		goto cleanup;
 
@@ -811,7 +811,7 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 				   strerror(-err));
 		err = 0;
 	}
-	tr->probe = probe;
+	tr->mode = mode;
 	return 0;
 
 cleanup:
@@ -820,14 +820,14 @@ cleanup:
 }
 
 static int tcptop_try_mode_with_drain(struct tcptop_tracer *tr, const struct tcptop_opts *opts,
-				      enum tcptop_probe probe, const struct btf *btf, char *why,
+				      enum tcptop_mode mode, const struct btf *btf, char *why,
 				      size_t whylen)
 {
-	int err = tcptop_choose_drain(tr, probe, btf, why, whylen);
+	int err = tcptop_choose_drain(tr, mode, btf, why, whylen);
 
 	if (err)
 		return err;
-	return tcptop_try_mode(tr, opts, probe, btf, why, whylen);
+	return tcptop_try_mode(tr, opts, mode, btf, why, whylen);
 }
 
 /* ---- open and close ---------------------------------------------------------- */
@@ -897,8 +897,8 @@ tcptop_log_mode_failure(struct tcptop_tracer *tr, const char *fmt, ...)
 
 int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **out)
 {
-	static const enum tcptop_probe auto_order[] = {
-		TCPTOP_PROBE_TRACEPOINT, TCPTOP_PROBE_FENTRY, TCPTOP_PROBE_KPROBE,
+	static const enum tcptop_mode auto_order[] = {
+		TCPTOP_MODE_TRACEPOINT, TCPTOP_MODE_FENTRY, TCPTOP_MODE_KPROBE,
 	};
 	char why[3][TCPTOP_WHY_LEN] = { "", "", "" };
 	libbpf_print_fn_t old_print;
@@ -911,7 +911,7 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 	*out = NULL;
 	if (opts->max_flows > TCPTOP_MAX_FLOWS_LIMIT ||
 	    (opts->family && opts->family != AF_INET && opts->family != AF_INET6) ||
-	    !tcptop_probe_name(opts->probe) || !tcptop_drain_method_name(opts->drain))
+	    !tcptop_mode_name(opts->mode) || !tcptop_drain_method_name(opts->drain))
 		return -EINVAL;
 	tr = calloc(1, sizeof(*tr));
 	if (!tr)
@@ -947,18 +947,18 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 		goto cleanup;
 	}
 
-	if (opts->probe != TCPTOP_PROBE_AUTO) {
-		err = tcptop_try_mode_with_drain(tr, opts, opts->probe, btf, why[0], sizeof(why[0]));
+	if (opts->mode != TCPTOP_MODE_AUTO) {
+		err = tcptop_try_mode_with_drain(tr, opts, opts->mode, btf, why[0], sizeof(why[0]));
 		if (err) {
 			tcptop_log_mode_failure(tr, "%s mode cannot be used on this kernel: %s",
-						tcptop_probe_name(opts->probe), why[0]);
+						tcptop_mode_name(opts->mode), why[0]);
 			goto cleanup;
 		}
 		/* Asked for by name: it runs, but says what it will lose. */
-		if (tcptop_mode_inexact(opts->probe, btf, why[1], sizeof(why[1])))
+		if (tcptop_mode_inexact(opts->mode, btf, why[1], sizeof(why[1])))
 			tcptop_log(tr, TCPTOP_LOG_WARNING,
 				   "%s mode is not exact on this kernel: %s (counted as skipped_by_kernel drops)",
-				   tcptop_probe_name(opts->probe), why[1]);
+				   tcptop_mode_name(opts->mode), why[1]);
 	} else {
 		for (i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++) {
 			/* auto never picks a mode known to lose events here. */
@@ -966,7 +966,7 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 				err = -EOPNOTSUPP;
 				skipped_inexact = true;
 				tcptop_log(tr, TCPTOP_LOG_INFO, "%s mode skipped: %s",
-					   tcptop_probe_name(auto_order[i]), why[i]);
+					   tcptop_mode_name(auto_order[i]), why[i]);
 				continue;
 			}
 			err = tcptop_try_mode_with_drain(tr, opts, auto_order[i], btf, why[i],
@@ -974,7 +974,7 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 			if (!err)
 				break;
 			tcptop_log(tr, TCPTOP_LOG_INFO, "%s mode unavailable: %s",
-				   tcptop_probe_name(auto_order[i]), why[i]);
+				   tcptop_mode_name(auto_order[i]), why[i]);
 		}
 		if (err) {
 			tcptop_log_mode_failure(tr, "no attach mode works on this kernel (tracepoint: %s; fentry: %s; kprobe: %s)%s",
@@ -1000,16 +1000,16 @@ cleanup:
 		return err;
 	}
 	tcptop_log(tr, TCPTOP_LOG_INFO, "attached in %s mode%s, draining with the %s iterator",
-		   tcptop_probe_name(tr->probe),
-		   opts->probe == TCPTOP_PROBE_AUTO ? " (auto)" : "",
+		   tcptop_mode_name(tr->mode),
+		   opts->mode == TCPTOP_MODE_AUTO ? " (auto)" : "",
 		   tr->drain_method == TCPTOP_DRAIN_SOCKET ? "tcp socket" : "flow map");
 	*out = tr;
 	return 0;
 }
 
-enum tcptop_probe tcptop_tracer_probe(const struct tcptop_tracer *tr)
+enum tcptop_mode tcptop_tracer_mode(const struct tcptop_tracer *tr)
 {
-	return tr->probe;
+	return tr->mode;
 }
 
 enum tcptop_drain_method tcptop_tracer_drain_method(const struct tcptop_tracer *tr)

@@ -40,8 +40,8 @@
 int tcptop_closed_on_record(void *ctx, void *data, size_t size)
 {
 	struct tcptop_tracer *tr = ctx;
-	const struct tcptop_flow *rec = data;
-	struct tcptop_flow *p;
+	const struct tcptop_sock_rec *rec = data;
+	struct tcptop_sock_rec *p;
 	int i;
 
 	if (size < sizeof(*rec))
@@ -178,7 +178,7 @@ void tcptop_closed_stop(struct tcptop_tracer *tr)
 	tr->pending_n = tr->pending_cap = 0;
 }
 
-static int tcptop_closed_fold_one(struct tcptop_table *t, const struct tcptop_flow *rec,
+static int tcptop_closed_fold_one(struct tcptop_table *t, const struct tcptop_sock_rec *rec,
 				  struct tcptop_drain_stats *st)
 {
 	st->records++;

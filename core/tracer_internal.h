@@ -19,7 +19,7 @@ struct bpf_link;
 struct bpf_program;
 struct ring_buffer;
 struct tcptop_bpf;
-struct tcptop_flow;
+struct tcptop_sock_rec;
 
 #define TCPTOP_MAX_LINKS 16
 
@@ -51,7 +51,7 @@ struct tcptop_dead_set {
 
 struct tcptop_tracer {
 	struct tcptop_bpf *skel;
-	enum tcptop_probe probe;
+	enum tcptop_mode mode;
 	enum tcptop_drain_method drain_method;
 	enum tcptop_drain_method drain_requested;	/* opts, or TCPTOP_DRAIN when opts say auto */
 	struct bpf_link *links[TCPTOP_MAX_LINKS];
@@ -62,7 +62,7 @@ struct tcptop_tracer {
 	uint64_t skipped_seen;
 	struct bpf_link *iter_link;
 	struct ring_buffer *closed_ring;
-	struct tcptop_flow *drain_buf;	/* the drain_buf map, mmap-ed */
+	struct tcptop_sock_rec *drain_buf;	/* the drain_buf map, mmap-ed */
 	uint32_t drain_cap;		/* records in drain_buf, ids in alive_ids */
 	uint64_t *alive_ids;		/* the alive_ids map, mmap-ed */
 	uint64_t drains;		/* drains so far, for the sweep's cadence */
@@ -79,7 +79,7 @@ struct tcptop_tracer {
 	bool closed_thread_running;
 	int closed_stop_fd;
 	pthread_mutex_t closed_lock;	/* closed_ring consumption and pending */
-	struct tcptop_flow *pending;
+	struct tcptop_sock_rec *pending;
 	size_t pending_n, pending_cap;
 	uint64_t pending_dropped_events, pending_dropped_bytes;
 	/* Records the kernel put in closed_spill because the ring was full. */
@@ -87,7 +87,7 @@ struct tcptop_tracer {
 	int spill_faults;		/* test hook: spill reads that fail first */
 	uint64_t spilled_taken;		/* records taken from the spill map since the last fold */
 	uint64_t *spill_keys;
-	struct tcptop_flow *spill_vals;
+	struct tcptop_sock_rec *spill_vals;
 	bool memory_released;	/* a burst's memory was freed: trim the heap */
 	/* Refusals per user already reported (the kernel's user_refused map only grows). */
 	struct tcptop_refused_uid *refused_seen;
@@ -102,11 +102,11 @@ struct tcptop_kernel_fit {
 	bool splice_read;	/* tcp_splice_read */
 };
 /*
- * Whether probe can count exactly on the kernel btf describes; forced: the
+ * Whether mode can count exactly on the kernel btf describes; forced: the
  * mode was asked for by name (auto never picks a mode that would miss bytes).
  * Returns 0, or -EOPNOTSUPP with the reason in why.
  */
-int tcptop_mode_fit(const struct btf *btf, enum tcptop_probe probe, bool forced,
+int tcptop_mode_fit(const struct btf *btf, enum tcptop_mode mode, bool forced,
 		    struct tcptop_kernel_fit *fit, char *why, size_t whylen);
 
 /* tracer_log.c */

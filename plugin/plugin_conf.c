@@ -17,7 +17,7 @@
 void tcptop_conf_init(struct tcptop_plugin_conf *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->probe = TCPTOP_PROBE_AUTO;
+	c->mode = TCPTOP_MODE_AUTO;
 	tcptop_filter_init(&c->filter);
 	c->netns_dir = TCPTOP_NAMES_NETNS_DIR;
 	c->self_netns_path = TCPTOP_NAMES_SELF_NETNS;
@@ -134,7 +134,7 @@ static int tcptop_conf_probe(struct tcptop_plugin_conf *c, const oconfig_value_t
 	for (i = 0; s[i] && i + 1 < sizeof(lower); i++)
 		lower[i] = (char)tolower((unsigned char)s[i]);
 	lower[i] = '\0';
-	if (s[i] || tcptop_probe_parse(lower, &c->probe))
+	if (s[i] || tcptop_mode_parse(lower, &c->mode))
 		return tcptop_conf_fail(why, whylen,
 					"expected auto, tracepoint, fentry or kprobe, got \"%s\"", s);
 	return 0;
@@ -222,7 +222,7 @@ static int tcptop_conf_pid(struct tcptop_plugin_conf *c, const oconfig_value_t *
 {
 	uint64_t n;
 
-	if (tcptop_conf_uint(v, 1, TCPTOP_FILTER_PID_MAX, &n, why, whylen))
+	if (tcptop_conf_uint(v, 1, TCPTOP_PID_MAX, &n, why, whylen))
 		return -EINVAL;
 	return tcptop_filter_add_pid(&c->filter, (uint32_t)n);
 }

@@ -37,7 +37,7 @@ struct tcptop_conf_aggregate {
 };
 
 struct tcptop_plugin_conf {
-	enum tcptop_probe probe;
+	enum tcptop_mode mode;
 	/* Aggregate lines, in order; none: the default set (tcptop_conf_aggregates) */
 	struct tcptop_conf_aggregate aggs[TCPTOP_AGGREGATE_KINDS];
 	size_t naggs;

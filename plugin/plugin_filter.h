@@ -17,8 +17,6 @@
 
 #include "tcptop_core.h"
 
-/* The largest PID Linux can hand out (PID_MAX_LIMIT on 64-bit). */
-#define TCPTOP_FILTER_PID_MAX 4194304u
 
 #define TCPTOP_FILTER_IPV4 0x1u
 #define TCPTOP_FILTER_IPV6 0x2u

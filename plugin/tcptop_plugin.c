@@ -154,7 +154,7 @@ static void tcptop_plugin_describe(char *buf, size_t len)
 static int tcptop_plugin_start(void)
 {
 	struct tcptop_opts opts = {
-		.probe = tcptop_conf.probe,
+		.mode = tcptop_conf.mode,
 		.max_flows = tcptop_conf.max_flows,
 		.log = tcptop_plugin_log,
 	};

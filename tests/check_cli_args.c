@@ -70,7 +70,7 @@ START_TEST(test_defaults)
 	ck_assert_ptr_null(a.cgroup);
 	ck_assert_int_eq(a.sort, TCPTOP_SORT_ALL);
 	ck_assert_int_eq(a.rows, TCPTOP_ROWS_AUTO);
-	ck_assert_int_eq(a.probe, TCPTOP_PROBE_AUTO);
+	ck_assert_int_eq(a.mode, TCPTOP_MODE_AUTO);
 	ck_assert_uint_eq(a.map_size, 0);
 	ck_assert_uint_eq(a.interval, 1);
 	ck_assert_uint_eq(a.count, 0);
@@ -120,8 +120,9 @@ START_TEST(test_pid)
 	ck_assert_uint_eq(a.pid, 182);
 	assert_ok(parse("--pid=183", NULL));
 	ck_assert_uint_eq(a.pid, 183);
-	assert_ok(parse("-p", "2147483647", NULL));
-	ck_assert_uint_eq(a.pid, 2147483647u);
+	/* The plugin's PID option takes the same range (TCPTOP_PID_MAX). */
+	assert_ok(parse("-p", "4194304", NULL));
+	ck_assert_uint_eq(a.pid, TCPTOP_PID_MAX);
 	/* The man page's example: bundled flags with the PID last. */
 	assert_ok(parse("-Cp", "181", NULL));
 	ck_assert(a.noclear);
@@ -138,6 +139,7 @@ START_TEST(test_pid_bad)
 	assert_bad(parse("-p", " 5", NULL), "invalid PID");
 	assert_bad(parse("-p", "5 ", NULL), "invalid PID");
 	assert_bad(parse("-p", "12x", NULL), "invalid PID '12x'");
+	assert_bad(parse("-p", "4194305", NULL), "PID");
 	assert_bad(parse("-p", "0x10", NULL), "invalid PID '0x10'");
 	assert_bad(parse("-p", "", NULL), "invalid PID ''");
 	assert_bad(parse("-p", "2147483648", NULL), "too large");
@@ -216,13 +218,13 @@ END_TEST
 START_TEST(test_probe)
 {
 	assert_ok(parse("-P", "auto", NULL));
-	ck_assert_int_eq(a.probe, TCPTOP_PROBE_AUTO);
+	ck_assert_int_eq(a.mode, TCPTOP_MODE_AUTO);
 	assert_ok(parse("-P", "tracepoint", NULL));
-	ck_assert_int_eq(a.probe, TCPTOP_PROBE_TRACEPOINT);
+	ck_assert_int_eq(a.mode, TCPTOP_MODE_TRACEPOINT);
 	assert_ok(parse("--probe", "fentry", NULL));
-	ck_assert_int_eq(a.probe, TCPTOP_PROBE_FENTRY);
+	ck_assert_int_eq(a.mode, TCPTOP_MODE_FENTRY);
 	assert_ok(parse("--probe=kprobe", NULL));
-	ck_assert_int_eq(a.probe, TCPTOP_PROBE_KPROBE);
+	ck_assert_int_eq(a.mode, TCPTOP_MODE_KPROBE);
 	assert_bad(parse("-P", "uprobe", NULL), "invalid attach mode 'uprobe'");
 	assert_bad(parse("-P", "", NULL), "invalid attach mode");
 	assert_bad(parse("-P", NULL), "-P/--probe needs a value");

@@ -35,7 +35,7 @@ void fixture_add_raw(struct tcptop_table *t, uint64_t id, const char *laddr, uin
 		     const char *raddr, uint16_t rport, uint32_t tgid, const char *comm,
 		     size_t comm_len, uint64_t rx, uint64_t tx, int closed)
 {
-	struct tcptop_flow rec;
+	struct tcptop_sock_rec rec;
 	int lf, rf;
 
 	memset(&rec, 0, sizeof(rec));

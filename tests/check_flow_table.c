@@ -27,10 +27,10 @@ static void teardown(void)
 }
 
 /* An IPv4 record for socket id with one process in slot 0. */
-static struct tcptop_flow rec4(uint64_t id, uint32_t tgid, const char *comm, uint64_t tx,
+static struct tcptop_sock_rec rec4(uint64_t id, uint32_t tgid, const char *comm, uint64_t tx,
 			       uint64_t rx)
 {
-	struct tcptop_flow f;
+	struct tcptop_sock_rec f;
 
 	memset(&f, 0, sizeof(f));
 	f.id = id;
@@ -72,7 +72,7 @@ END_TEST
 
 START_TEST(test_add_one)
 {
-	struct tcptop_flow f = rec4(7, 1234, "curl", 100, 2000);
+	struct tcptop_sock_rec f = rec4(7, 1234, "curl", 100, 2000);
 	const struct tcptop_flow_entry *e;
 	uint8_t lo[4], lo2[4];
 
@@ -101,7 +101,7 @@ END_TEST
 
 START_TEST(test_free_slots_and_idle_processes_ignored)
 {
-	struct tcptop_flow f = rec4(1, 0, "", 5, 5);	/* slot 0 free, bytes ignored */
+	struct tcptop_sock_rec f = rec4(1, 0, "", 5, 5);	/* slot 0 free, bytes ignored */
 
 	f.slot[1].tgid = 99;				/* claimed but moved nothing */
 	ck_assert_int_eq(tcptop_table_add_record(t, &f), 0);
@@ -111,7 +111,7 @@ END_TEST
 
 START_TEST(test_full_comm_terminated)
 {
-	struct tcptop_flow f = rec4(1, 5, "", 1, 0);
+	struct tcptop_sock_rec f = rec4(1, 5, "", 1, 0);
 	const struct tcptop_flow_entry *e;
 
 	/* The kernel's comm is 16 bytes; the table's string must end inside it. */
@@ -124,7 +124,7 @@ END_TEST
 
 START_TEST(test_empty_comm_keeps_known_name)
 {
-	struct tcptop_flow f = rec4(1, 5, "nginx", 1, 0);
+	struct tcptop_sock_rec f = rec4(1, 5, "nginx", 1, 0);
 
 	ck_assert_int_eq(tcptop_table_add_record(t, &f), 0);
 	/* A record caught between slot claim and comm copy has an empty comm. */
@@ -138,8 +138,8 @@ END_TEST
 
 START_TEST(test_per_socket_and_process)
 {
-	struct tcptop_flow f = rec4(10, 100, "parent", 1, 2);
-	struct tcptop_flow g = rec4(11, 100, "parent", 50, 60);
+	struct tcptop_sock_rec f = rec4(10, 100, "parent", 1, 2);
+	struct tcptop_sock_rec g = rec4(11, 100, "parent", 50, 60);
 	const struct tcptop_flow_entry *e;
 
 	/* A forked child on the same socket: a second slot, a second entry. */
@@ -171,7 +171,7 @@ END_TEST
 
 START_TEST(test_same_key_accumulates)
 {
-	struct tcptop_flow f = rec4(3, 30, "a", 10, 1);
+	struct tcptop_sock_rec f = rec4(3, 30, "a", 10, 1);
 
 	/* Two records for one socket in one drain (iterator, then the closed ring). */
 	ck_assert_int_eq(tcptop_table_add_record(t, &f), 0);
@@ -186,7 +186,7 @@ END_TEST
 
 START_TEST(test_deltas_vs_totals)
 {
-	struct tcptop_flow f = rec4(1, 10, "x", 100, 1000);
+	struct tcptop_sock_rec f = rec4(1, 10, "x", 100, 1000);
 	const struct tcptop_flow_entry *e;
 
 	ck_assert_int_eq(tcptop_table_add_record(t, &f), 0);
@@ -219,9 +219,9 @@ END_TEST
 
 START_TEST(test_closed_evicted_at_next_begin)
 {
-	struct tcptop_flow a = rec4(1, 10, "a", 1, 1);
-	struct tcptop_flow b = rec4(2, 20, "b", 2, 2);
-	struct tcptop_flow c = rec4(3, 30, "c", 3, 3);
+	struct tcptop_sock_rec a = rec4(1, 10, "a", 1, 1);
+	struct tcptop_sock_rec b = rec4(2, 20, "b", 2, 2);
+	struct tcptop_sock_rec c = rec4(3, 30, "c", 3, 3);
 	const struct tcptop_flow_entry *e;
 
 	ck_assert_int_eq(tcptop_table_add_record(t, &a), 0);
@@ -258,7 +258,7 @@ END_TEST
 
 START_TEST(test_closed_idle_process_closed_too)
 {
-	struct tcptop_flow f = rec4(4, 40, "p", 10, 0);
+	struct tcptop_sock_rec f = rec4(4, 40, "p", 10, 0);
 	const struct tcptop_flow_entry *e;
 
 	f.slot[1].tgid = 41;
@@ -285,7 +285,7 @@ END_TEST
 
 START_TEST(test_closed_first_seen_reported_once)
 {
-	struct tcptop_flow f = rec4(5, 50, "short", 300, 0);
+	struct tcptop_sock_rec f = rec4(5, 50, "short", 300, 0);
 
 	/* A socket born and gone within one interval: one record, already closed. */
 	f.flags = TCPTOP_FLOW_CLOSED;
@@ -302,7 +302,7 @@ END_TEST
 
 START_TEST(test_v4mapped_normalised)
 {
-	struct tcptop_flow f = rec4(1, 1, "m", 1, 1);
+	struct tcptop_sock_rec f = rec4(1, 1, "m", 1, 1);
 	const struct tcptop_flow_entry *e;
 	uint8_t a[4], b[4];
 
@@ -321,7 +321,7 @@ END_TEST
 
 START_TEST(test_v6_kept)
 {
-	struct tcptop_flow f = rec4(1, 1, "v6", 1, 1);
+	struct tcptop_sock_rec f = rec4(1, 1, "v6", 1, 1);
 	const struct tcptop_flow_entry *e;
 
 	f.family = AF_INET6;
@@ -341,7 +341,7 @@ END_TEST
 
 START_TEST(test_growth)
 {
-	struct tcptop_flow f;
+	struct tcptop_sock_rec f;
 	uint64_t id;
 	size_t i;
 
@@ -397,7 +397,7 @@ END_TEST
 
 START_TEST(test_walk_order_changes)
 {
-	struct tcptop_flow f;
+	struct tcptop_sock_rec f;
 	uint64_t id;
 	size_t i;
 

@@ -48,14 +48,14 @@ static struct btf *fake_kernel(const struct kernel_shape *k)
 	return b;
 }
 
-static int fit(const struct kernel_shape *k, enum tcptop_probe probe, bool forced,
+static int fit(const struct kernel_shape *k, enum tcptop_mode mode, bool forced,
 	       struct tcptop_kernel_fit *out, char *why)
 {
 	struct btf *b = fake_kernel(k);
 	int err;
 
 	why[0] = '\0';
-	err = tcptop_mode_fit(b, probe, forced, out, why, 256);
+	err = tcptop_mode_fit(b, mode, forced, out, why, 256);
 	btf__free(b);
 	return err;
 }
@@ -66,12 +66,12 @@ START_TEST(test_newer_kernels_take_tracepoints)
 	struct tcptop_kernel_fit f;
 	char why[256];
 
-	ck_assert_int_eq(fit(&k, TCPTOP_PROBE_TRACEPOINT, false, &f, why), 0);
+	ck_assert_int_eq(fit(&k, TCPTOP_MODE_TRACEPOINT, false, &f, why), 0);
 	ck_assert(!f.sendpage);
 	ck_assert_int_eq(f.recvmsg_flags_arg, 3);
 	/* 7.2 dropped addr_len: flags is still found by name. */
 	k.recvmsg_args = 4;
-	ck_assert_int_eq(fit(&k, TCPTOP_PROBE_FENTRY, false, &f, why), 0);
+	ck_assert_int_eq(fit(&k, TCPTOP_MODE_FENTRY, false, &f, why), 0);
 	ck_assert_int_eq(f.recvmsg_flags_arg, 3);
 }
 END_TEST
@@ -83,13 +83,13 @@ START_TEST(test_6_3_and_6_4_not_auto_tracepoint)
 	char why[256];
 
 	/* auto must not pick a mode that misses sendfile and splice... */
-	ck_assert_int_eq(fit(&k, TCPTOP_PROBE_TRACEPOINT, false, &f, why), -EOPNOTSUPP);
+	ck_assert_int_eq(fit(&k, TCPTOP_MODE_TRACEPOINT, false, &f, why), -EOPNOTSUPP);
 	ck_assert_ptr_nonnull(strstr(why, "sendfile"));
 	/* ...fentry counts them through tcp_sendpage... */
-	ck_assert_int_eq(fit(&k, TCPTOP_PROBE_FENTRY, false, &f, why), 0);
+	ck_assert_int_eq(fit(&k, TCPTOP_MODE_FENTRY, false, &f, why), 0);
 	ck_assert(f.sendpage);
 	/* ...and tracepoint mode asked for by name hooks tcp_sendpage too. */
-	ck_assert_int_eq(fit(&k, TCPTOP_PROBE_TRACEPOINT, true, &f, why), 0);
+	ck_assert_int_eq(fit(&k, TCPTOP_MODE_TRACEPOINT, true, &f, why), 0);
 	ck_assert(f.sendpage);
 }
 END_TEST
@@ -100,9 +100,9 @@ START_TEST(test_older_kernels)
 	struct tcptop_kernel_fit f;
 	char why[256];
 
-	ck_assert_int_eq(fit(&k, TCPTOP_PROBE_TRACEPOINT, true, &f, why), -EOPNOTSUPP);
+	ck_assert_int_eq(fit(&k, TCPTOP_MODE_TRACEPOINT, true, &f, why), -EOPNOTSUPP);
 	ck_assert_ptr_nonnull(strstr(why, "6.3"));
-	ck_assert_int_eq(fit(&k, TCPTOP_PROBE_FENTRY, false, &f, why), 0);
+	ck_assert_int_eq(fit(&k, TCPTOP_MODE_FENTRY, false, &f, why), 0);
 	ck_assert_int_eq(f.recvmsg_flags_arg, 4);
 	ck_assert(f.sendpage);
 }

@@ -93,7 +93,7 @@ static void assert_rejected(unsigned errors, const char *key)
 
 START_TEST(test_defaults)
 {
-	ck_assert_int_eq(conf.probe, TCPTOP_PROBE_AUTO);
+	ck_assert_int_eq(conf.mode, TCPTOP_MODE_AUTO);
 	ck_assert_uint_eq(conf.naggs, 0);
 	ck_assert_uint_eq(conf.top_flows, 0);
 	ck_assert_uint_eq(conf.filter.nnetns, 0);
@@ -118,13 +118,13 @@ END_TEST
 START_TEST(test_probe)
 {
 	ck_assert_uint_eq(apply("Probe", 1, S("tracepoint")), 0);
-	ck_assert_int_eq(conf.probe, TCPTOP_PROBE_TRACEPOINT);
+	ck_assert_int_eq(conf.mode, TCPTOP_MODE_TRACEPOINT);
 	ck_assert_uint_eq(apply("Probe", 1, S("fentry")), 0);
-	ck_assert_int_eq(conf.probe, TCPTOP_PROBE_FENTRY);
+	ck_assert_int_eq(conf.mode, TCPTOP_MODE_FENTRY);
 	ck_assert_uint_eq(apply("probe", 1, S("KPROBE")), 0);
-	ck_assert_int_eq(conf.probe, TCPTOP_PROBE_KPROBE);
+	ck_assert_int_eq(conf.mode, TCPTOP_MODE_KPROBE);
 	ck_assert_uint_eq(apply("Probe", 1, S("auto")), 0);
-	ck_assert_int_eq(conf.probe, TCPTOP_PROBE_AUTO);
+	ck_assert_int_eq(conf.mode, TCPTOP_MODE_AUTO);
 
 	assert_rejected(apply("Probe", 1, S("ebpf")), "Probe");
 	ck_assert_ptr_nonnull(strstr(last_msg, "\"ebpf\""));
@@ -133,7 +133,7 @@ START_TEST(test_probe)
 	assert_rejected(apply("Probe", 1, B(1)), "Probe");
 	assert_rejected(apply("Probe", 2, S("auto"), S("kprobe")), "Probe");
 	assert_rejected(apply("Probe", 0), "Probe");
-	ck_assert_int_eq(conf.probe, TCPTOP_PROBE_AUTO);
+	ck_assert_int_eq(conf.mode, TCPTOP_MODE_AUTO);
 }
 END_TEST
 

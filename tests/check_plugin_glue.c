@@ -27,7 +27,7 @@ static struct {
 	int open_err;
 	int opened;
 	int closed;
-	struct tcptop_flow recs[16];
+	struct tcptop_sock_rec recs[16];
 	size_t nrecs;
 	struct tcptop_drain_stats stats;
 	int drain_err;
@@ -74,10 +74,10 @@ void tcptop_tracer_close(struct tcptop_tracer *tr)
 		fake.closed++;
 }
 
-enum tcptop_probe tcptop_tracer_probe(const struct tcptop_tracer *tr)
+enum tcptop_mode tcptop_tracer_mode(const struct tcptop_tracer *tr)
 {
 	(void)tr;
-	return TCPTOP_PROBE_TRACEPOINT;
+	return TCPTOP_MODE_TRACEPOINT;
 }
 
 /* Names come from the core itself (core/names.c). */
@@ -85,7 +85,7 @@ enum tcptop_probe tcptop_tracer_probe(const struct tcptop_tracer *tr)
 static void fake_flow(uint64_t id, uint32_t tgid, const char *comm, uint16_t lport,
 		      uint16_t rport, uint64_t tx, uint64_t rx, bool closed)
 {
-	struct tcptop_flow *r = &fake.recs[fake.nrecs++];
+	struct tcptop_sock_rec *r = &fake.recs[fake.nrecs++];
 
 	memset(r, 0, sizeof(*r));
 	r->id = id;
@@ -192,7 +192,7 @@ START_TEST(test_init_defaults)
 	/* No <Plugin tcptop> block at all. */
 	ck_assert_int_eq(stubs.init(), 0);
 	ck_assert_int_eq(fake.opened, 1);
-	ck_assert_int_eq(fake.opts.probe, TCPTOP_PROBE_AUTO);
+	ck_assert_int_eq(fake.opts.mode, TCPTOP_MODE_AUTO);
 	ck_assert_uint_eq(fake.opts.pid, 0);
 	ck_assert_int_eq(fake.opts.family, 0);
 	ck_assert_uint_eq(fake.opts.max_flows, 0);
@@ -223,7 +223,7 @@ START_TEST(test_init_options_reach_core)
 
 	ck_assert_int_eq(configure(opts, 5), 0);
 	ck_assert_int_eq(stubs.init(), 0);
-	ck_assert_int_eq(fake.opts.probe, TCPTOP_PROBE_TRACEPOINT);
+	ck_assert_int_eq(fake.opts.mode, TCPTOP_MODE_TRACEPOINT);
 	ck_assert_uint_eq(fake.opts.pid, 4242);
 	ck_assert_int_eq(fake.opts.family, AF_INET6);
 	ck_assert_uint_eq(fake.opts.max_flows, 1000);

@@ -34,10 +34,10 @@ static void setup_with(enum tcptop_aggregate agg, uint32_t top, size_t linger_ma
 }
 
 /* An IPv4 loopback socket record; ports make flows distinct. */
-static struct tcptop_flow rec_v4(uint64_t id, const char *laddr, uint16_t lport, const char *raddr,
+static struct tcptop_sock_rec rec_v4(uint64_t id, const char *laddr, uint16_t lport, const char *raddr,
 				 uint16_t rport)
 {
-	struct tcptop_flow r;
+	struct tcptop_sock_rec r;
 
 	memset(&r, 0, sizeof(r));
 	r.id = id;
@@ -49,7 +49,7 @@ static struct tcptop_flow rec_v4(uint64_t id, const char *laddr, uint16_t lport,
 	return r;
 }
 
-static void rec_slot(struct tcptop_flow *r, int i, uint32_t tgid, const char *comm, uint64_t tx,
+static void rec_slot(struct tcptop_sock_rec *r, int i, uint32_t tgid, const char *comm, uint64_t tx,
 		     uint64_t rx)
 {
 	r->slot[i].tgid = tgid;
@@ -59,10 +59,10 @@ static void rec_slot(struct tcptop_flow *r, int i, uint32_t tgid, const char *co
 }
 
 /* One flow, one process, with this drain's bytes. */
-static struct tcptop_flow flow(uint64_t id, uint32_t tgid, uint16_t lport, uint16_t rport,
+static struct tcptop_sock_rec flow(uint64_t id, uint32_t tgid, uint16_t lport, uint16_t rport,
 			       uint64_t tx, uint64_t rx, bool closed)
 {
-	struct tcptop_flow r = rec_v4(id, "127.0.0.1", lport, "127.0.0.1", rport);
+	struct tcptop_sock_rec r = rec_v4(id, "127.0.0.1", lport, "127.0.0.1", rport);
 
 	rec_slot(&r, 0, tgid, "app", tx, rx);
 	r.flags = closed ? TCPTOP_FLOW_CLOSED : 0;
@@ -74,7 +74,7 @@ static void drain_begin(void)
 	tcptop_table_begin(table);
 }
 
-static void drain_add(struct tcptop_flow r)
+static void drain_add(struct tcptop_sock_rec r)
 {
 	ck_assert_int_eq(tcptop_table_add_record(table, &r), 0);
 }
@@ -186,7 +186,7 @@ END_TEST
 
 START_TEST(test_flow_forked_child_own_unit)
 {
-	struct tcptop_flow r = rec_v4(9, "127.0.0.1", 5000, "127.0.0.1", 40000);
+	struct tcptop_sock_rec r = rec_v4(9, "127.0.0.1", 5000, "127.0.0.1", 40000);
 
 	setup_with(TCPTOP_AGGREGATE_FLOW, 0, 100);
 	rec_slot(&r, 0, 10, "parent", 100, 0);
@@ -329,8 +329,8 @@ END_TEST
 
 START_TEST(test_remote_host_v4_and_mapped)
 {
-	struct tcptop_flow a = rec_v4(1, "10.0.0.1", 5000, "192.0.2.7", 1000);
-	struct tcptop_flow m;
+	struct tcptop_sock_rec a = rec_v4(1, "10.0.0.1", 5000, "192.0.2.7", 1000);
+	struct tcptop_sock_rec m;
 
 	setup_with(TCPTOP_AGGREGATE_REMOTE_HOST, 0, 100);
 	rec_slot(&a, 0, 10, "app", 10, 1);
@@ -539,11 +539,11 @@ END_TEST
 #define SELF_NS 4026531840u
 
 /* A flow with everything the new aggregates look at. */
-static struct tcptop_flow flow_full(uint64_t id, uint32_t tgid, const char *comm, uint16_t lport,
+static struct tcptop_sock_rec flow_full(uint64_t id, uint32_t tgid, const char *comm, uint16_t lport,
 				    const char *raddr, uint64_t cgroup, uint32_t netns, uint64_t tx,
 				    uint64_t rx, bool closed)
 {
-	struct tcptop_flow r = rec_v4(id, "10.0.0.1", lport, raddr, 50000 + (uint16_t)id);
+	struct tcptop_sock_rec r = rec_v4(id, "10.0.0.1", lport, raddr, 50000 + (uint16_t)id);
 
 	rec_slot(&r, 0, tgid, comm, tx, rx);
 	r.slot[0].cgroup = cgroup;
@@ -671,9 +671,9 @@ END_TEST
 
 START_TEST(test_process_name_merges_pids)
 {
-	struct tcptop_flow a = flow_full(1, 10, "nginx", 443, "192.0.2.1", 1, SELF_NS, 100, 1, false);
-	struct tcptop_flow b = flow_full(2, 11, "nginx", 443, "192.0.2.1", 1, SELF_NS, 50, 2, true);
-	struct tcptop_flow c = flow_full(3, 12, "other", 443, "192.0.2.1", 1, SELF_NS, 7, 7, false);
+	struct tcptop_sock_rec a = flow_full(1, 10, "nginx", 443, "192.0.2.1", 1, SELF_NS, 100, 1, false);
+	struct tcptop_sock_rec b = flow_full(2, 11, "nginx", 443, "192.0.2.1", 1, SELF_NS, 50, 2, true);
+	struct tcptop_sock_rec c = flow_full(3, 12, "other", 443, "192.0.2.1", 1, SELF_NS, 7, 7, false);
 
 	setup_with(TCPTOP_AGGREGATE_PROCESS_NAME, 0, 100);
 	drain_begin();

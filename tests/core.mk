@@ -37,7 +37,7 @@ endif
 
 # Live tests of the core: real programs, real loopback traffic, exact bytes
 # per socket.  They exit 77 without BPF unless TCPTOP_REQUIRE_BPF=1, and take
-# their attach mode from TCPTOP_PROBE (auto by default), so the VM harness
+# their attach mode from TCPTOP_MODE (auto by default), so the VM harness
 # runs the same programs, linked statically, in the other modes.
 LIVE_UTIL = tests/live_util.h tests/live_util.c
 LIVE_LDADD = tests/libtraffic.la core/libtcptop.la -lpthread

@@ -125,7 +125,7 @@ static int lifecycle_compare(int round, struct tcptop_table *t, const struct tra
  */
 static int lifecycle_round(int round, long *bpf_fds_open)
 {
-	struct tcptop_opts opts = { .probe = TCPTOP_PROBE_AUTO, .log = lifecycle_quiet };
+	struct tcptop_opts opts = { .mode = TCPTOP_MODE_AUTO, .log = lifecycle_quiet };
 	struct traffic_result res = { 0 };
 	struct traffic_job *job = NULL;
 	struct tcptop_drain_stats st;
@@ -202,17 +202,17 @@ cleanup:
 /* Opens that fail (or, on another kernel, succeed) must leave nothing behind either. */
 static void lifecycle_error_paths(void)
 {
-	static const enum tcptop_probe modes[] = { TCPTOP_PROBE_FENTRY, TCPTOP_PROBE_KPROBE };
+	static const enum tcptop_mode modes[] = { TCPTOP_MODE_FENTRY, TCPTOP_MODE_KPROBE };
 	struct tcptop_opts opts = { .log = lifecycle_silent };
 	struct tcptop_tracer *tr;
 	size_t i;
 
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		opts.probe = modes[i];
+		opts.mode = modes[i];
 		if (tcptop_tracer_open(&opts, &tr) == 0)
 			tcptop_tracer_close(tr);
 	}
-	opts.probe = TCPTOP_PROBE_AUTO;
+	opts.mode = TCPTOP_MODE_AUTO;
 	opts.cgroup_path = "/nonexistent/tcptop-lifecycle";
 	if (tcptop_tracer_open(&opts, &tr) == 0) {
 		printf("FAIL: opening with a missing cgroup succeeded\n");

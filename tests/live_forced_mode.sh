@@ -3,4 +3,4 @@
 # chosen by auto: a forced mode once skipped starting the core's collector
 # thread, and closed sockets beyond one ring's worth went missing silently.
 # The host can only force tracepoint mode; the VM matrix forces the others.
-TCPTOP_PROBE=tracepoint exec "${top_builddir:-.}/tests/live_closed_churn"
+TCPTOP_MODE=tracepoint exec "${top_builddir:-.}/tests/live_closed_churn"

@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 	}
 	/* One table at the end, for the I/O path x mode x kernel matrix. */
 	printf("live_iopath: summary (%s mode; E exact, X not exact):\n",
-	       l.tr ? tcptop_probe_name(tcptop_tracer_probe(l.tr)) : "?");
+	       l.tr ? tcptop_mode_name(tcptop_tracer_mode(l.tr)) : "?");
 	printf("live_iopath:   %-30s %-5s %-5s %-5s\n", "case", "v4", "v6", "mapped");
 	for (c = 0; c < NCASES; c++) {
 		if (selected(argc, argv, cases[c].name))

@@ -143,10 +143,10 @@ int main(void)
 	prctl(PR_SET_NAME, COMM);
 	live_init(&l, COMM);
 	live_open_or_skip(&l, NULL);
-	if (live_probe() != TCPTOP_PROBE_TRACEPOINT && tcptop_tracer_probe(l.tr) != TCPTOP_PROBE_TRACEPOINT) {
+	if (live_mode() != TCPTOP_MODE_TRACEPOINT && tcptop_tracer_mode(l.tr) != TCPTOP_MODE_TRACEPOINT) {
 		/* fexit and kprobe modes count recvmsg's return values: a kernel read is not one. */
 		live_note(&l, "only tracepoint mode sees reads by the kernel; nothing to test in %s mode",
-			  tcptop_probe_name(tcptop_tracer_probe(l.tr)));
+			  tcptop_mode_name(tcptop_tracer_mode(l.tr)));
 		live_close(&l);
 		return live_finish(&l);
 	}

@@ -51,13 +51,13 @@ void live_init(struct live *l, const char *name)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 }
 
-enum tcptop_probe live_probe(void)
+enum tcptop_mode live_mode(void)
 {
-	const char *s = getenv("TCPTOP_PROBE");
-	enum tcptop_probe p = TCPTOP_PROBE_AUTO;
+	const char *s = getenv("TCPTOP_MODE");
+	enum tcptop_mode p = TCPTOP_MODE_AUTO;
 
-	if (s && *s && tcptop_probe_parse(s, &p) < 0) {
-		fprintf(stderr, "TCPTOP_PROBE=%s is not auto, tracepoint, fentry or kprobe\n", s);
+	if (s && *s && tcptop_mode_parse(s, &p) < 0) {
+		fprintf(stderr, "TCPTOP_MODE=%s is not auto, tracepoint, fentry or kprobe\n", s);
 		exit(LIVE_FAIL);
 	}
 	return p;
@@ -72,7 +72,7 @@ static int live_open_quiet(struct live *l, struct tcptop_opts *opts)
 		memset(&def, 0, sizeof(def));
 		opts = &def;
 	}
-	opts->probe = live_probe();
+	opts->mode = live_mode();
 	/*
 	 * Other tests on a busy CI host may hold more live sockets than the
 	 * default capacity (16384 was seen here), and an unfiltered tracer
@@ -80,7 +80,7 @@ static int live_open_quiet(struct live *l, struct tcptop_opts *opts)
 	 * with socket storage; kprobe mode preallocates its hash, so it keeps
 	 * the default (it only runs in the VM, where nothing else runs).
 	 */
-	if (!opts->max_flows && opts->probe != TCPTOP_PROBE_KPROBE)
+	if (!opts->max_flows && opts->mode != TCPTOP_MODE_KPROBE)
 		opts->max_flows = LIVE_MAX_FLOWS;
 	opts->log = live_log;
 	opts->log_ctx = l;
@@ -103,7 +103,7 @@ void live_open_or_skip(struct live *l, struct tcptop_opts *opts)
 
 	if (!err) {
 		printf("%s: tracer open in %s mode\n", l->name,
-		       tcptop_probe_name(tcptop_tracer_probe(l->tr)));
+		       tcptop_mode_name(tcptop_tracer_mode(l->tr)));
 		return;
 	}
 	if (req && strcmp(req, "1") == 0) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Shared by the live tests (tests/live_*.c): open the tracer in the mode
- * TCPTOP_PROBE names, drain it, add up what it reported per (socket, process),
+ * TCPTOP_MODE names, drain it, add up what it reported per (socket, process),
  * and compare that with the traffic generator's ground truth, printing every
  * number so a failure explains itself.
  *
@@ -63,13 +63,13 @@ struct live {
 
 /* Prints "name: ..." lines; every test starts here. */
 void live_init(struct live *l, const char *name);
-/* The mode from TCPTOP_PROBE (default auto); exits 1 on a bad value. */
-enum tcptop_probe live_probe(void);
+/* The mode from TCPTOP_MODE (default auto); exits 1 on a bad value. */
+enum tcptop_mode live_mode(void);
 
 /*
  * The first open of a test: if the tracer cannot be loaded at all, exit 77,
- * or 1 when TCPTOP_REQUIRE_BPF=1.  opts may be NULL for defaults; its probe
- * is always taken from TCPTOP_PROBE.
+ * or 1 when TCPTOP_REQUIRE_BPF=1.  opts may be NULL for defaults; its mode
+ * is always taken from TCPTOP_MODE.
  */
 void live_open_or_skip(struct live *l, struct tcptop_opts *opts);
 /* Later opens: any failure is a test failure (returns -errno). */

@@ -43,7 +43,7 @@ static void fuzz_check_args(const struct tcptop_args *a, char **argv, int argc)
 	FUZZ_ASSERT(a->rows == TCPTOP_ROWS_AUTO || (a->rows >= 0 && a->rows <= 1000000000));
 	FUZZ_ASSERT(a->map_size <= TCPTOP_MAX_FLOWS_LIMIT);
 	FUZZ_ASSERT(a->pid <= 2147483647u);
-	FUZZ_ASSERT(tcptop_probe_name(a->probe) != NULL);
+	FUZZ_ASSERT(tcptop_mode_name(a->mode) != NULL);
 	FUZZ_ASSERT(a->sort == TCPTOP_SORT_ALL || a->sort == TCPTOP_SORT_SENT ||
 		    a->sort == TCPTOP_SORT_RECEIVED);
 	if (!a->cgroup)

@@ -2,7 +2,7 @@
 /*
  * Fuzz harness: the CLI's screen and JSON output (cli/screen.c, cli/json.c,
  * cli/utf8.c) for hostile COMMs.  The input is kernel records (struct
- * tcptop_flow) as raw bytes, so COMM, addresses, ports and counts are all
+ * tcptop_sock_rec) as raw bytes, so COMM, addresses, ports and counts are all
  * chosen by the fuzzer.  The JSON must parse (strictly, as RFC 8259 says)
  * and the screen must hold no byte that drives a terminal.
  */
@@ -192,7 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tcptop_screen scr = { .clock = "12:34:56", .loadavg = "0.1 0.2 0.3 1/2 3\n" };
 	struct tcptop_rows rows = { 0 };
 	struct tcptop_table *t = NULL;
-	struct tcptop_flow rec;
+	struct tcptop_sock_rec rec;
 	char *buf = NULL;
 	size_t len = 0, off, i;
 	FILE *out;

@@ -5,7 +5,7 @@
  * set with prctl(PR_SET_NAME), so every byte of it is hostile input.
  *
  * Input: a 4-byte header (aggregate, TopFlows, linger limit, unused), then
- * kernel records (struct tcptop_flow) as raw bytes.  A record whose flags
+ * kernel records (struct tcptop_sock_rec) as raw bytes.  A record whose flags
  * have bit 15 set starts a new read.  Each record's identifiers are checked
  * directly, then every read is folded into the units and checked for exact
  * sums and clean identifiers.
@@ -45,7 +45,7 @@ static void fuzz_ident_comm(const char comm[TCPTOP_COMM_MAX])
 }
 
 /* Every aggregate's identifier of one record's entries, family unchecked. */
-static void fuzz_ident_direct(const struct tcptop_flow *rec)
+static void fuzz_ident_direct(const struct tcptop_sock_rec *rec)
 {
 	struct tcptop_flow_entry e;
 	struct tcptop_ident id;
@@ -83,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tcptop_units *u = NULL;
 	enum tcptop_aggregate agg;
 	uint64_t other_rx = 0, other_tx = 0;
-	struct tcptop_flow rec;
+	struct tcptop_sock_rec rec;
 	size_t off;
 	bool pending = false;
 

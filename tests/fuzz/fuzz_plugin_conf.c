@@ -39,7 +39,7 @@ static void fuzz_conf_log(enum tcptop_log_level level, const char *msg, void *ct
 
 static void fuzz_conf_check_values(const struct tcptop_plugin_conf *c)
 {
-	FUZZ_ASSERT(tcptop_probe_name(c->probe) != NULL);
+	FUZZ_ASSERT(tcptop_mode_name(c->mode) != NULL);
 	struct tcptop_conf_aggregate a[TCPTOP_AGGREGATE_KINDS];
 	size_t n = tcptop_conf_aggregates(c, a);
 
@@ -57,7 +57,7 @@ static void fuzz_conf_check_values(const struct tcptop_plugin_conf *c)
 	FUZZ_ASSERT(!isnan(c->interval));
 	FUZZ_ASSERT((c->filter.families & ~(TCPTOP_FILTER_IPV4 | TCPTOP_FILTER_IPV6)) == 0);
 	for (size_t i = 0; i < c->filter.npids; i++)
-		FUZZ_ASSERT(c->filter.pids[i] >= 1 && c->filter.pids[i] <= TCPTOP_FILTER_PID_MAX);
+		FUZZ_ASSERT(c->filter.pids[i] >= 1 && c->filter.pids[i] <= TCPTOP_PID_MAX);
 	for (size_t i = 0; i < c->filter.nlports; i++)
 		FUZZ_ASSERT(c->filter.lports[i] >= 1);
 	for (size_t i = 0; i < c->filter.nrports; i++)
@@ -65,7 +65,7 @@ static void fuzz_conf_check_values(const struct tcptop_plugin_conf *c)
 }
 
 /* One socket's record with one process on it. */
-static void fuzz_conf_record(struct tcptop_flow *r, uint64_t id, int family, const char *comm,
+static void fuzz_conf_record(struct tcptop_sock_rec *r, uint64_t id, int family, const char *comm,
 			     uint32_t tgid, uint16_t lport, uint16_t rport, uint64_t tx, uint64_t rx)
 {
 	memset(r, 0, sizeof(*r));
@@ -95,7 +95,7 @@ static void fuzz_conf_units(const struct tcptop_plugin_conf *c, enum tcptop_aggr
 	struct tcptop_table *t = NULL;
 	struct tcptop_units *u = NULL;
 	uint64_t other_rx = 0, other_tx = 0;
-	struct tcptop_flow r;
+	struct tcptop_sock_rec r;
 	uint32_t pid;
 	int family, read, i;
 

@@ -68,7 +68,7 @@ confs = {
 for name, text in confs.items():
     write('plugin_conf', name, text.encode('latin-1'))
 
-# ---- ident and cli_output: kernel records (struct tcptop_flow) --------------------
+# ---- ident and cli_output: kernel records (struct tcptop_sock_rec) --------------------
 AF_INET, AF_INET6 = 2, 10
 CLOSED, NEW_READ = 0x1, 0x8000
 

@@ -1,6 +1,6 @@
 #!/bin/busybox sh
 # /init of the kernel-matrix VM (see run-matrix.sh).  Runs every line of
-# /tests/plan ("NAME MODE BINARY [ARGS...]") with TCPTOP_PROBE=MODE and
+# /tests/plan ("NAME MODE BINARY [ARGS...]") with TCPTOP_MODE=MODE and
 # TCPTOP_REQUIRE_BPF=1, then powers off.  MODE/DRAIN (say auto/socket) also
 # sets TCPTOP_DRAIN, so the tcp socket drain runs on kernels whose auto picks
 # the map drain.  Everything the harness parses goes
@@ -49,10 +49,10 @@ while read -r name mode bin args; do
 	rm -f /tmp/timed-out
 	# Its own session, so a hung test and every process it forked can be killed together.
 	# shellcheck disable=SC2086 # args are split on purpose
-	probe=${mode%%/*}
+	attach=${mode%%/*}
 	drain=
 	case $mode in */*) drain=${mode#*/} ;; esac
-	TCPTOP_PROBE="$probe" TCPTOP_DRAIN="$drain" TCPTOP_REQUIRE_BPF=1 setsid "/tests/$bin" $args < /dev/null > /tmp/test.out 2>&1 &
+	TCPTOP_MODE="$attach" TCPTOP_DRAIN="$drain" TCPTOP_REQUIRE_BPF=1 setsid "/tests/$bin" $args < /dev/null > /tmp/test.out 2>&1 &
 	pid=$!
 	( sleep "$limit"; touch /tmp/timed-out; kill -KILL -- "-$pid" 2> /dev/null ) &
 	watchdog=$!

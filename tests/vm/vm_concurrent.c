@@ -141,10 +141,10 @@ int main(int argc, char **argv)
 {
 	static struct tcptop_vm_conn conns[TCPTOP_VM_CONNS];
 	pthread_t threads[2 * TCPTOP_VM_CONNS];
-	struct tcptop_opts topts = { .log = tcptop_vm_log, .probe = TCPTOP_PROBE_AUTO };
+	struct tcptop_opts topts = { .log = tcptop_vm_log, .mode = TCPTOP_MODE_AUTO };
 	uint64_t drops[TCPTOP_DROPPED_KINDS] = { 0 }, tx_short = 0, rx_short = 0, over = 0;
 	uint64_t other_drops = 0;
-	const char *req = getenv("TCPTOP_REQUIRE_BPF"), *mode = getenv("TCPTOP_PROBE");
+	const char *req = getenv("TCPTOP_REQUIRE_BPF"), *mode = getenv("TCPTOP_MODE");
 	struct timespec tick = { .tv_nsec = 5 * 1000 * 1000 };
 	struct tcptop_tracer *tr = NULL;
 	struct tcptop_table *table = NULL;
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 
 	uname(&uts);
 	prctl(PR_SET_NAME, "tcptop-vm", 0, 0, 0);
-	if (mode && *mode && tcptop_probe_parse(mode, &topts.probe)) {
+	if (mode && *mode && tcptop_mode_parse(mode, &topts.mode)) {
 		fprintf(stderr, "tcptop-vm-concurrent: unknown mode '%s'\n", mode);
 		return 2;
 	}
@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 	printf("TCPTOP-VM-CONCURRENT kernel=%s mode=%s conns=%d exact=%d tx_short=%" PRIu64
 	       " rx_short=%" PRIu64 " over=%" PRIu64 " skipped_by_kernel=%" PRIu64
 	       " other_drops=%" PRIu64 " result=%s\n", uts.release,
-	       tcptop_probe_name(tcptop_tracer_probe(tr)), started, exact, tx_short, rx_short, over,
+	       tcptop_mode_name(tcptop_tracer_mode(tr)), started, exact, tx_short, rx_short, over,
 	       drops[TCPTOP_DROPPED_SKIPPED_BY_KERNEL], other_drops, result);
 	tcptop_table_free(table);
 	tcptop_tracer_close(tr);

@@ -39,7 +39,7 @@
 #define TCPTOP_VM_MAX_FILTERS 32
 
 struct tcptop_vm_opts {
-	enum tcptop_probe probe;
+	enum tcptop_mode mode;
 	size_t bytes;
 	bool strict;
 	bool verbose;
@@ -208,7 +208,7 @@ static bool tcptop_vm_run_path(const struct tcptop_vm_path *path, const struct t
 	       " client_tx=%" PRIu64 "/%" PRIu64 " client_rx=%" PRIu64 "/%" PRIu64
 	       " server_tx=%" PRIu64 "/%" PRIu64 " server_rx=%" PRIu64 "/%" PRIu64
 	       " wrong_pid=%" PRIu64 " wrong_comm=%" PRIu64 " dropped=%" PRIu64 " result=%s\n",
-	       kernel, tcptop_probe_name(tcptop_tracer_probe(c->tr)), path->name,
+	       kernel, tcptop_mode_name(tcptop_tracer_mode(c->tr)), path->name,
 	       tcptop_vm_family_name(path->family), c->tx[0], err ? 0 : pair.ep[0].tx, c->rx[0],
 	       err ? 0 : pair.ep[0].rx, c->tx[1], err ? 0 : pair.ep[1].tx, c->rx[1],
 	       err ? 0 : pair.ep[1].rx, c->wrong_pid, c->wrong_comm, c->dropped, verdict);
@@ -244,7 +244,7 @@ static void tcptop_vm_usage(FILE *f)
 	fprintf(f,
 		"usage: tcptop-vm-exact [--mode auto|tracepoint|fentry|kprobe] [--bytes N]\n"
 		"                       [--strict] [--verbose] [--list] [PATH[/FAMILY]...]\n"
-		"Runs every path, or the ones named.  The mode defaults to $TCPTOP_PROBE, else auto.\n"
+		"Runs every path, or the ones named.  The mode defaults to $TCPTOP_MODE, else auto.\n"
 		"Paths marked (explore) are reported but fail only with --strict.\n");
 }
 
@@ -259,7 +259,7 @@ static int tcptop_vm_parse(int argc, char **argv, struct tcptop_vm_opts *o, bool
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *mode = getenv("TCPTOP_PROBE");
+	const char *mode = getenv("TCPTOP_MODE");
 	char *end;
 	int ch;
 
@@ -293,7 +293,7 @@ static int tcptop_vm_parse(int argc, char **argv, struct tcptop_vm_opts *o, bool
 			return -EINVAL;
 		}
 	}
-	if (mode && *mode && tcptop_probe_parse(mode, &o->probe)) {
+	if (mode && *mode && tcptop_mode_parse(mode, &o->mode)) {
 		fprintf(stderr, "tcptop-vm-exact: unknown mode '%s'\n", mode);
 		tcptop_vm_usage(stderr);
 		return -EINVAL;
@@ -310,7 +310,7 @@ static int tcptop_vm_parse(int argc, char **argv, struct tcptop_vm_opts *o, bool
 
 int main(int argc, char **argv)
 {
-	struct tcptop_vm_opts o = { .probe = TCPTOP_PROBE_AUTO, .bytes = TCPTOP_VM_DEFAULT_BYTES };
+	struct tcptop_vm_opts o = { .mode = TCPTOP_MODE_AUTO, .bytes = TCPTOP_VM_DEFAULT_BYTES };
 	struct tcptop_opts topts = { .log = tcptop_vm_log };
 	struct tcptop_vm_count c = { 0 };
 	const char *req = getenv("TCPTOP_REQUIRE_BPF");
@@ -333,10 +333,10 @@ int main(int argc, char **argv)
 	/* Threads inherit the name, so every event of ours carries it. */
 	prctl(PR_SET_NAME, TCPTOP_VM_COMM, 0, 0, 0);
 
-	topts.probe = o.probe;
+	topts.mode = o.mode;
 	err = tcptop_tracer_open(&topts, &c.tr);
 	if (err) {
-		fprintf(stderr, "# cannot load the tracer in %s mode: %s\n", tcptop_probe_name(o.probe),
+		fprintf(stderr, "# cannot load the tracer in %s mode: %s\n", tcptop_mode_name(o.mode),
 			strerror(-err));
 		return req && strcmp(req, "1") == 0 ? 1 : 77;
 	}
@@ -344,7 +344,7 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	printf("# kernel %s, requested mode %s, attached in %s mode\n", uts.release,
-	       tcptop_probe_name(o.probe), tcptop_probe_name(tcptop_tracer_probe(c.tr)));
+	       tcptop_mode_name(o.mode), tcptop_mode_name(tcptop_tracer_mode(c.tr)));
 	for (i = 0; i < tcptop_vm_npaths; i++) {
 		if (tcptop_vm_selected(&tcptop_vm_paths[i], &o))
 			ok = tcptop_vm_run_path(&tcptop_vm_paths[i], &o, &c, uts.release) && ok;
