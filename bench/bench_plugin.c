@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Drives tcptop.so as collectd would, over the daemon stubs the tests use
- * (tests/collectd_stubs.c), which the benchmark executable exports
+ * (tests/unit/collectd_stubs.c), which the benchmark executable exports
  * (-export-dynamic) for dlopen to resolve the plugin's plugin_* symbols.
  */
 #include "collectd_stubs.h"

@@ -44,8 +44,8 @@ bench_tcptop_bench_startup_LDADD = $(BENCH_LDADD)
 # whose plugin_* symbols it provides (stubs, hence -export-dynamic).
 check_LTLIBRARIES += bench/libtcptopbench_plugin.la
 bench_libtcptopbench_plugin_la_SOURCES = bench/bench_plugin.c bench/bench_plugin.h
-bench_libtcptopbench_plugin_la_CPPFLAGS = $(AM_CPPFLAGS) $(COLLECTD_CPPFLAGS) -I$(top_srcdir)/tests
-bench_libtcptopbench_plugin_la_LIBADD = tests/libcollectd_stubs.la
+bench_libtcptopbench_plugin_la_CPPFLAGS = $(AM_CPPFLAGS) $(COLLECTD_CPPFLAGS)
+bench_libtcptopbench_plugin_la_LIBADD = tests/unit/libcollectd_stubs.la
 
 bench_tcptop_bench_burst_SOURCES = bench/bench_burst.c
 bench_tcptop_bench_burst_CPPFLAGS = $(BENCH_CPPFLAGS)

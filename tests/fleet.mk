@@ -1,12 +1,12 @@
-# tests/fleet.mk: the fleet (issue 11).  Three network namespaces, each with
+# tests/fleet.mk: the fleet.  Three network namespaces, each with
 # its own collectd and tcptop.so, real traffic between them, one central
 # InfluxDB and one carbon-cache; exact per-host and per-process totals in both
 # stores, and charts drawn from the Grafana dashboards' own queries into
-# tests/fleet/*.png of the build directory (tests/fleet.sh).  The dashboards
-# themselves are checked without root (tests/grafana_dashboards.sh).
-FLEET_TESTS = tests/grafana_dashboards.sh tests/fleet.sh
+# tests/collectd/fleet/*.png of the build directory (tests/collectd/fleet.sh).  The dashboards
+# themselves are checked without root (tests/collectd/grafana_dashboards.sh).
+FLEET_TESTS = tests/collectd/grafana_dashboards.sh tests/collectd/fleet.sh
 TESTS += $(FLEET_TESTS)
-EXTRA_DIST += $(FLEET_TESTS) tests/fleet_check.py tests/fleet_traffic.py \
+EXTRA_DIST += $(FLEET_TESTS) tests/collectd/fleet_check.py tests/collectd/fleet_traffic.py \
 	conf/grafana-tcptop-influxdb.json conf/grafana-tcptop-graphite.json \
 	doc/fleet-throughput.png
 
@@ -17,5 +17,5 @@ check-fleet:
 
 clean-local: clean-local-fleet
 clean-local-fleet:
-	rm -rf tests/fleet
+	rm -rf tests/collectd/fleet
 .PHONY: clean-local-fleet

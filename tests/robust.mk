@@ -121,46 +121,46 @@ CLEANFILES += $(FUZZ_BINS) tests/fuzz/libfuzzer.stamp tests/fuzz/libfuzzer.log \
 
 # ---- lifecycle ----------------------------------------------------------------
 # Live: real BPF and real traffic; 77 without BPF unless TCPTOP_REQUIRE_BPF=1.
-LIFECYCLE_UTIL = tests/lifecycle_util.c tests/lifecycle_util.h
-check_PROGRAMS += tests/lifecycle_core
-TESTS += tests/lifecycle_core
-tests_lifecycle_core_SOURCES = tests/lifecycle_core.c $(LIFECYCLE_UTIL)
-tests_lifecycle_core_LDADD = core/libtcptop.la tests/libtraffic.la
+LIFECYCLE_UTIL = tests/lifecycle/lifecycle_util.c tests/lifecycle/lifecycle_util.h
+check_PROGRAMS += tests/lifecycle/lifecycle_core
+TESTS += tests/lifecycle/lifecycle_core
+tests_lifecycle_lifecycle_core_SOURCES = tests/lifecycle/lifecycle_core.c $(LIFECYCLE_UTIL)
+tests_lifecycle_lifecycle_core_LDADD = core/libtcptop.la tests/traffic/libtraffic.la
 
-TESTS += tests/lifecycle_cli.sh
-dist_check_SCRIPTS += tests/lifecycle_cli.sh tests/lifecycle_bpfobjs.py
-TESTS += tests/lifecycle_collectd.sh
-dist_check_SCRIPTS += tests/lifecycle_collectd.sh
+TESTS += tests/lifecycle/lifecycle_cli.sh
+dist_check_SCRIPTS += tests/lifecycle/lifecycle_cli.sh tests/lifecycle/lifecycle_bpfobjs.py
+TESTS += tests/lifecycle/lifecycle_collectd.sh
+dist_check_SCRIPTS += tests/lifecycle/lifecycle_collectd.sh
 
-# The real collectd glue and core, with the daemon's side stubbed (tests/libcollectd_stubs.la).
-check_PROGRAMS += tests/lifecycle_plugin
-TESTS += tests/lifecycle_plugin
-tests_lifecycle_plugin_SOURCES = tests/lifecycle_plugin.c $(LIFECYCLE_UTIL) plugin/tcptop_plugin.c
-tests_lifecycle_plugin_CPPFLAGS = $(AM_CPPFLAGS) $(COLLECTD_CPPFLAGS) -I$(top_srcdir)/plugin \
-	-I$(top_srcdir)/tests
-tests_lifecycle_plugin_LDADD = plugin/libtcptop_plugin.la core/libtcptop.la tests/libtraffic.la \
-	tests/libcollectd_stubs.la
+# The real collectd glue and core, with the daemon's side stubbed (tests/unit/libcollectd_stubs.la).
+check_PROGRAMS += tests/lifecycle/lifecycle_plugin
+TESTS += tests/lifecycle/lifecycle_plugin
+tests_lifecycle_lifecycle_plugin_SOURCES = tests/lifecycle/lifecycle_plugin.c $(LIFECYCLE_UTIL) plugin/tcptop_plugin.c
+tests_lifecycle_lifecycle_plugin_CPPFLAGS = $(AM_CPPFLAGS) $(COLLECTD_CPPFLAGS) -I$(top_srcdir)/plugin \
+	-I$(top_srcdir)/tests/lifecycle
+tests_lifecycle_lifecycle_plugin_LDADD = plugin/libtcptop_plugin.la core/libtcptop.la tests/traffic/libtraffic.la \
+	tests/unit/libcollectd_stubs.la
 
 # ---- hostile processes --------------------------------------------------------
-check_PROGRAMS += tests/hostile_traffic
-tests_hostile_traffic_SOURCES = tests/hostile_traffic.c
-tests_hostile_traffic_LDADD = tests/libtraffic.la
-TESTS += tests/hostile_comm.sh
-dist_check_SCRIPTS += tests/hostile_comm.sh tests/hostile_check.py
+check_PROGRAMS += tests/live/hostile_traffic
+tests_live_hostile_traffic_SOURCES = tests/live/hostile_traffic.c
+tests_live_hostile_traffic_LDADD = tests/traffic/libtraffic.la
+TESTS += tests/live/hostile_comm.sh
+dist_check_SCRIPTS += tests/live/hostile_comm.sh tests/live/hostile_check.py
 
 # ---- unprivileged -------------------------------------------------------------
-TESTS += tests/unpriv_cli.sh tests/unpriv_plugin.sh tests/capbpf_cli.sh
-dist_check_SCRIPTS += tests/unpriv_cli.sh tests/unpriv_plugin.sh tests/capbpf_cli.sh
+TESTS += tests/live/unpriv_cli.sh tests/collectd/unpriv_plugin.sh tests/live/capbpf_cli.sh
+dist_check_SCRIPTS += tests/live/unpriv_cli.sh tests/collectd/unpriv_plugin.sh tests/live/capbpf_cli.sh
 
 # ---- valgrind -----------------------------------------------------------------
-TESTS += tests/valgrind_unit.sh tests/valgrind_live.sh
-dist_check_SCRIPTS += tests/valgrind_unit.sh tests/valgrind_live.sh
-EXTRA_DIST += tests/valgrind.supp
+TESTS += tests/unit/valgrind_unit.sh tests/live/valgrind_live.sh
+dist_check_SCRIPTS += tests/unit/valgrind_unit.sh tests/live/valgrind_live.sh
+EXTRA_DIST += tests/unit/valgrind.supp
 
 # ---- sanitizers ---------------------------------------------------------------
 # A sanitized tcptop.so needs the ASan runtime loaded first, and Debian's
 # collectd is not instrumented: every test that starts collectd goes through
-# tests/sanitizer_collectd.sh, which preloads it.
+# tests/collectd/sanitizer_collectd.sh, which preloads it.
 if SANITIZERS
 AM_TESTS_ENVIRONMENT += \
 	TCPTOP_REAL_COLLECTD='$(COLLECTD)'; export TCPTOP_REAL_COLLECTD; \
@@ -168,12 +168,12 @@ AM_TESTS_ENVIRONMENT += \
 	case $$TCPTOP_ASAN_RUNTIME in /*) ;; \
 	*) TCPTOP_ASAN_RUNTIME=`$(CC) -print-file-name=libclang_rt.asan-$(host_cpu).so`;; esac; \
 	export TCPTOP_ASAN_RUNTIME; \
-	COLLECTD='$(abs_top_srcdir)/tests/sanitizer_collectd.sh'; export COLLECTD;
+	COLLECTD='$(abs_top_srcdir)/tests/collectd/sanitizer_collectd.sh'; export COLLECTD;
 endif
 # From an ordinary build, a nested --enable-sanitizers build runs the unit,
 # lifecycle and hostile tests (tests/sanitizer-build).
-TESTS += tests/sanitizer_build.sh
-dist_check_SCRIPTS += tests/sanitizer_build.sh tests/sanitizer_collectd.sh
+TESTS += tests/lifecycle/sanitizer_build.sh
+dist_check_SCRIPTS += tests/lifecycle/sanitizer_build.sh tests/collectd/sanitizer_collectd.sh
 clean-local: clean-local-sanitizer-build
 clean-local-sanitizer-build:
 	rm -rf tests/sanitizer-build tests/fuzz/work tests/fuzz/artifacts tests/fuzz/smoke-artifacts \
@@ -189,9 +189,9 @@ check-long: check-long-robust
 check-long-robust: fuzz
 	$(MAKE) $(AM_MAKEFLAGS) $(check_LTLIBRARIES) $(check_PROGRAMS)
 	LIFECYCLE_CYCLES=$(LONG_LIFECYCLE_CYCLES) VALGRIND_FULL=1 $(MAKE) $(AM_MAKEFLAGS) \
-		check-TESTS TESTS='tests/lifecycle_core tests/lifecycle_plugin tests/valgrind_unit.sh'
+		check-TESTS TESTS='tests/lifecycle/lifecycle_core tests/lifecycle/lifecycle_plugin tests/unit/valgrind_unit.sh'
 .PHONY: check-long check-long-robust
 
 # Two CLIs and the plugin at once, each exact.
-TESTS += tests/lifecycle_concurrent.sh
-dist_check_SCRIPTS += tests/lifecycle_concurrent.sh tests/lifecycle_json.py
+TESTS += tests/lifecycle/lifecycle_concurrent.sh
+dist_check_SCRIPTS += tests/lifecycle/lifecycle_concurrent.sh tests/lifecycle/lifecycle_json.py

@@ -29,7 +29,7 @@ tests_vm_tcptop_vm_concurrent_LDADD = core/libtcptop.la -lpthread
 TESTS += tests/vm/tcptop-vm-concurrent
 
 # run-matrix.sh boots Debian's stock cloud kernels under qemu (TCG) with
-# tcptop-vm-exact, tcptop-vm-concurrent and the live tests (tests/live_*) built
+# tcptop-vm-exact, tcptop-vm-concurrent and the live tests (tests/live/live_*) built
 # statically in an initramfs: Debian 12's 6.1 (every test; fentry, kprobe, auto),
 # Debian 12's 6.12 (the two tcptop-vm-* tests in all four modes), Debian sid's
 # newest (7.2 today: every test in kprobe and auto, the two tcptop-vm-* tests in

@@ -9,7 +9,7 @@ vm_las = $(filter %.la,$($(call vm_var,$(1))_LDADD) $($(call vm_var,$(1))_LIBADD
 vm_flags = $(filter-out %.la,$($(call vm_var,$(1))_LDADD) $($(call vm_var,$(1))_LIBADD))
 vm_all_srcs = $(call vm_srcs,$(1)) $(foreach l,$(call vm_las,$(1)),$(call vm_srcs,$(l)))
 vm_all_flags = $(call vm_flags,$(1)) $(foreach l,$(call vm_las,$(1)),$(call vm_flags,$(l)))
-vm_live = $(patsubst %$(EXEEXT),%,$(filter tests/live_% tests/vm/tcptop-vm-%,$(check_PROGRAMS)))
+vm_live = $(patsubst %$(EXEEXT),%,$(filter tests/live/live_% tests/vm/tcptop-vm-%,$(check_PROGRAMS)))
 
 vm-print-live:
 	@:$(foreach p,$(vm_live),; echo 'VM-PROGRAM $(p): $(call vm_all_srcs,$(p)) | $(call vm_all_flags,$(p))')

@@ -257,8 +257,9 @@ vm_cc_static() {
 	# Sanitizers cannot link statically; the VM does not need them.
 	# shellcheck disable=SC2086 # word lists on purpose
 	$CC -static -O2 -g -Wall -Wextra -Werror \
-		-I "$srcdir/core" -I "$srcdir/bpf" -I "$srcdir/tests" -I "$srcdir/tests/vm" \
-		-I "$builddir/bpf" -I "$builddir" -I "$builddir/tests" \
+		-I "$srcdir/core" -I "$srcdir/bpf" -I "$srcdir/tests/traffic" -I "$srcdir/tests/live" \
+		-I "$srcdir/tests/vm" \
+		-I "$builddir/bpf" -I "$builddir" -I "$builddir/tests/live" \
 		"$@" $static_libs
 }
 
@@ -270,9 +271,9 @@ vm_build_tests() {
 	programs=$(vm_programs)
 	echo "$programs" | grep -q '^tests/vm/tcptop-vm-exact:' ||
 		{ say "make does not know tests/vm/tcptop-vm-exact (is tests/vm.mk included?)" >&2; return 1; }
-	# tcptop-vm-exact, tcptop-vm-concurrent and the core's live tests (tests/live_*), rebuilt static
+	# tcptop-vm-exact, tcptop-vm-concurrent and the core's live tests (tests/live/live_*), rebuilt static
 	# from the sources make knows.
-	echo "$programs" | grep -E '^tests/(live_|vm/tcptop-vm-)' | while read -r line; do
+	echo "$programs" | grep -E '^tests/(live/live_|vm/tcptop-vm-)' | while read -r line; do
 		prog=${line%%:*}
 		srcs=${line#*: }
 		flags=${srcs#*|}
