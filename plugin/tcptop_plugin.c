@@ -263,6 +263,17 @@ static uint64_t tcptop_plugin_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* A full map must name who filled it: users refused their share of MaxFlows, in this read. */
+static void tcptop_plugin_refused(const struct tcptop_drain_stats *st)
+{
+	int i;
+
+	for (i = 0; i < TCPTOP_REFUSED_UIDS && st->refused_uids[i].events; i++)
+		WARNING(TCPTOP_PLUGIN " plugin: sockets of uid %u were refused a place beyond that user's share of MaxFlows: %llu events, %llu bytes not counted (tcptop_dropped-user_share)",
+			st->refused_uids[i].uid, (unsigned long long)st->refused_uids[i].events,
+			(unsigned long long)st->refused_uids[i].bytes);
+}
+
 /* Logs a failing drain once, and its recovery. */
 static void tcptop_plugin_drain_status(int err)
 {
@@ -322,6 +333,7 @@ static int tcptop_plugin_read(user_data_t *ud)
 		ERROR(TCPTOP_PLUGIN " plugin: some flows could not be reported: %s",
 		      STRERROR(-fold_err));
 	tcptop_plugin_submit_self(&st, tcptop_plugin_now_ns() - start);
+	tcptop_plugin_refused(&st);
 	return 0;
 }
 

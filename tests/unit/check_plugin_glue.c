@@ -264,6 +264,29 @@ END_TEST
 
 /* ---- read -------------------------------------------------------------------------- */
 
+/* A user refused its share of MaxFlows is named in a WARNING, with the user_share drops. */
+START_TEST(test_read_names_refused_uid)
+{
+	const struct stubs_dispatch *d;
+
+	configure_flow();
+	ck_assert_int_eq(stubs.init(), 0);
+	fake.stats.dropped_events_by_kind[TCPTOP_DROPPED_USER_SHARE] = 24;
+	fake.stats.dropped_bytes_by_kind[TCPTOP_DROPPED_USER_SHARE] = 2400;
+	fake.stats.refused_uids[0] = (struct tcptop_refused_uid){ 4242, 24, 2400 };
+	ck_assert_int_eq(stubs.read(NULL), 0);
+	ck_assert_ptr_nonnull(stubs_log_find(LOG_WARNING, "uid 4242"));
+	d = stubs_find("self", "tcptop_dropped", "user_share");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(d->values[1].derive, 2400);
+	/* No refusal, no warning. */
+	memset(&fake.stats, 0, sizeof(fake.stats));
+	stubs_clear();
+	ck_assert_int_eq(stubs.read(NULL), 0);
+	ck_assert_ptr_null(stubs_log_find(LOG_WARNING, "uid"));
+}
+END_TEST
+
 START_TEST(test_read_dispatches_cumulative_derive)
 {
 	const struct stubs_dispatch *d;
@@ -522,6 +545,7 @@ static Suite *glue_suite(void)
 	tc = tcase_create("read");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_read_dispatches_cumulative_derive);
+	tcase_add_test(tc, test_read_names_refused_uid);
 	tcase_add_test(tc, test_read_final_totals_then_gone);
 	tcase_add_test(tc, test_read_aggregate_top_flows);
 	tcase_add_test(tc, test_read_filters);
