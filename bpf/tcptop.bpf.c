@@ -251,6 +251,9 @@ static __always_inline void tcptop_fill_identity(struct tcptop_sock_rec *f, stru
 {
 	f->family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	f->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	/* A closed socket's port was given back (skc_num is 0); the source port remains. */
+	if (!f->lport)
+		f->lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 	f->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (f->family == AF_INET) {
 		bpf_core_read(f->laddr, 4, &sk->__sk_common.skc_rcv_saddr);

@@ -104,6 +104,11 @@ struct sock {
 	kuid_t sk_uid;
 } __pai;
 
+/* inet_sport survives the unbind at TCP_CLOSE, which zeroes skc_num. */
+struct inet_sock {
+	__be16 inet_sport;
+} __pai;
+
 struct tcp_sock {
 	__u64 bytes_received;
 	__u32 rcv_nxt;

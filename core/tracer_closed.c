@@ -112,7 +112,15 @@ static void *tcptop_closed_collect(void *arg)
 		{ .fd = ring_buffer__epoll_fd(tr->closed_ring), .events = POLLIN },
 		{ .fd = tr->closed_stop_fd, .events = POLLIN },
 	};
+	const char *stall = getenv("TCPTOP_FAULT_COLLECTOR_STALL_MS");
 
+	/*
+	 * Test hook: the thread starts late, as on a host too busy to run it,
+	 * so a burst of closes fills the ring and spills whatever the machine.
+	 * The drains still fold the ring and the spill map themselves.
+	 */
+	if (stall && poll(&fds[1], 1, atoi(stall)) > 0)
+		return NULL;
 	for (;;) {
 		if (poll(fds, 2, TCPTOP_CLOSED_POLL_MS) < 0 && errno != EINTR)
 			break;

@@ -100,9 +100,21 @@ static void one_family(struct live *l, enum traffic_family f, bool first)
 	if (!l->dropped_events || !l->dropped_bytes)
 		live_fail(l, "%s: overflow not reported (%llu events, %llu bytes)", label,
 			  (unsigned long long)l->dropped_events, (unsigned long long)l->dropped_bytes);
-	if (truth_bytes != reported + l->dropped_bytes)
+	if (truth_bytes != reported + l->dropped_bytes) {
 		live_fail(l, "%s: reported + dropped is off by %lld bytes", label,
 			  (long long)(reported + l->dropped_bytes - truth_bytes));
+		/* Every endpoint, so the missing bytes can be placed. */
+		for (i = 0; i < truth.count; i++) {
+			const struct traffic_endpoint *e = &truth.ep[i];
+			uint64_t tx, rx;
+
+			live_reported(l, e, &tx, &rx, NULL);
+			live_note(l, "%s: endpoint %u->%u truth tx %llu rx %llu, reported tx %llu rx %llu",
+				  label, e->lport, e->rport, (unsigned long long)e->tx,
+				  (unsigned long long)e->rx, (unsigned long long)tx,
+				  (unsigned long long)rx);
+		}
+	}
 	if (!early || early > MAX_FLOWS)
 		live_fail(l, "%s: %u sockets tracked from the start, want 1..%d", label, early,
 			  MAX_FLOWS);
