@@ -142,7 +142,8 @@ static void tcptop_drain_refused(struct tcptop_tracer *tr, struct tcptop_drain_s
 {
 	int fd = bpf_map__fd(tr->skel->maps.user_refused);
 	struct tcptop_user_refused val;
-	uint32_t key = 0, next = 0, *prev = NULL;
+	/* 0 is never a key here, and a missing key starts the walk at the first (no NULL for valgrind). */
+	uint32_t key = 0, next = 0, *prev = &key;
 	int i, k;
 
 	if (!st->dropped_events_by_kind[TCPTOP_DROPPED_USER_SHARE])

@@ -161,7 +161,8 @@ void tcptop_netns_refresh(struct tcptop_tracer *tr)
 	struct tcptop_netns_set *s = &tr->netns;
 	int fd = bpf_map__fd(tr->skel->maps.foreign_netns);
 	struct tcptop_netns_live live;
-	uint32_t key = 0, next = 0, *prev = NULL;
+	/* 0 is never a key here, and a missing key starts the walk at the first (no NULL for valgrind). */
+	uint32_t key = 0, next = 0, *prev = &key;
 	bool missing = false;
 	size_t i;
 
