@@ -46,6 +46,13 @@ const volatile bool filter_cgroup = false;
 const volatile __u64 max_flows = 16384;
 /* tracepoint mode counts RX from the receive sequence instead of return values. */
 const volatile bool rx_by_seq = false;
+/*
+ * tracepoint mode on a kernel that can preempt tracepoint programs (7.2): the
+ * kernel then skips the hook for other tasks on that CPU, so TX is counted
+ * from the send sequence too, and a skipped event's bytes are taken by the
+ * socket's next send, its close or the next drain (see tcptop_tx_advance).
+ */
+const volatile bool tx_by_seq = false;
 /* Our own network namespace: flows elsewhere are listed in foreign_netns. */
 const volatile __u32 self_netns = 0;
 /*
@@ -118,6 +125,8 @@ struct {
  */
 struct tcptop_rx_cursor {
 	__u64 rx_seen;
+	__u32 tx_seq;		/* tx_by_seq: write_seq when the connection was established */
+	__u32 tx_valid;
 };
 
 struct {
@@ -315,6 +324,18 @@ static __always_inline void tcptop_slot_describe(struct tcptop_slot *s)
 static __always_inline bool tcptop_is_process(__u32 tgid)
 {
 	return tgid != 0 && tgid != TCPTOP_SLOT_FREED;
+}
+
+/*
+ * Tracing programs only.  Both ways to the process id are a helper call on
+ * x86-64 (6.18's JIT inlines neither; the xlated program shows the call), and
+ * each call costs 30-45 ns on a host whose kernel returns through the SRSO
+ * "safe RET" thunk (bench/floor.bpf.c measures it); this one measured a few
+ * ns cheaper than bpf_get_current_pid_tgid side by side.
+ */
+static __always_inline __u32 tcptop_current_tgid(void)
+{
+	return bpf_get_current_task_btf()->tgid;
 }
 
 /* ---- records to user space: the closed ring and its spill map ------------ */
@@ -555,6 +576,70 @@ static __always_inline bool tcptop_rx_consumed(struct sock *sk, __u64 *out)
 	return true;
 }
 
+/* ---- sequence counting of TX (tx_by_seq) ------------------------------------ */
+
+static __always_inline __u32 tcptop_write_seq(struct sock *sk)
+{
+	struct tcp_sock *tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
+
+	return tp->write_seq;
+}
+
+/*
+ * Moves the flow's TX cursor up to seq and returns the bytes it passed.
+ * Sends are traced after the socket lock is released, so events of two
+ * threads race here; each byte is passed once.  Bytes of a send whose event
+ * the kernel skipped are passed by the next advance: the next send, the
+ * close, or a drain.
+ */
+static __always_inline __u32 tcptop_tx_advance(struct tcptop_sock_rec *f, __u32 seq)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		__u32 old = f->tx_seq;
+		__s32 d = seq - old;
+
+		if (d <= 0)
+			return 0;
+		if (__sync_val_compare_and_swap(&f->tx_seq, old, seq) == old)
+			return d;
+	}
+	return 0;	/* others moved it meanwhile; what is left waits for the next advance */
+}
+
+/*
+ * The send sequence to count up to, or false once this end's FIN may be in
+ * it (the FIN takes a sequence number too).  The close hook marks tx_fin,
+ * with everything sent so far counted, before TCP queues the FIN; reading
+ * the sequence first and the mark after (an atomic read, so in that order on
+ * every architecture) means a sequence that holds the FIN is never counted.
+ */
+static __always_inline bool tcptop_tx_target(struct tcptop_sock_rec *f, struct sock *sk,
+					     __u32 *seq)
+{
+	*seq = tcptop_write_seq(sk);
+	return !__sync_fetch_and_add(&f->tx_fin, 0);
+}
+
+/*
+ * Where TX counting starts for a socket that gets its flow entry now: where
+ * the connection was established, when that is known (so a first send whose
+ * event was skipped still counts), but never after this send's own bytes.
+ */
+static __always_inline __u32 tcptop_tx_baseline(struct sock *sk, __u32 seq, __u32 sent)
+{
+	struct tcptop_rx_cursor *c;
+
+	if (!tx_by_seq)
+		return 0;
+	c = bpf_sk_storage_get(&rx_cursor, sk, 0, 0);
+	if (c && c->tx_valid && (__s32)(seq - sent - c->tx_seq) >= 0)
+		return c->tx_seq;
+	return seq - sent;
+}
+
 /* Where RX counting starts for a socket that gets its flow entry now. */
 static __always_inline __u64 tcptop_rx_baseline(struct sock *sk)
 {
@@ -586,7 +671,7 @@ static __noinline void tcptop_flow_end(struct tcptop_sock_rec *f);
  * which drop reason refused a place, when none was found.
  */
 static __noinline struct tcptop_sock_rec *tcptop_flow_sk_create(struct sock *sk, __u64 rx_seen,
-							    __u32 tgid, int *why, bool *created)
+							    __u32 tx_seq, int *why, bool *created)
 {
 	struct tcptop_sock_rec init = {};
 	struct tcptop_sock_rec *f;
@@ -600,6 +685,7 @@ static __noinline struct tcptop_sock_rec *tcptop_flow_sk_create(struct sock *sk,
 	}
 	init.id = __sync_fetch_and_add(&next_flow_id, 1) + 1;
 	init.rx_seen = rx_seen;
+	init.tx_seq = tx_seq;
 	f = bpf_sk_storage_get(&flows_sk, sk, &init, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!f || f->id != init.id)
 		tcptop_give_back_place(init.uid);
@@ -610,7 +696,7 @@ static __noinline struct tcptop_sock_rec *tcptop_flow_sk_create(struct sock *sk,
 	if (f->id != init.id)
 		return f;
 	*created = true;
-	tcptop_count_netns(init.netns, 1, tgid);
+	tcptop_count_netns(init.netns, 1, tcptop_current_tgid());
 	if (rx_by_seq)
 		bpf_sk_storage_delete(&rx_cursor, sk);
 	return f;
@@ -634,7 +720,8 @@ static __noinline void tcptop_flow_settle(struct tcptop_sock_rec *f, struct sock
  * First event of a socket without a flow entry.  A socket that is no longer
  * connected gets none (see tcptop_emit_after_close).
  */
-static __noinline void tcptop_count_first(struct sock *sk, __u32 tgid, __s64 bytes, bool rx)
+static __noinline void tcptop_count_first(struct sock *sk, __u32 tgid, __s64 bytes, bool rx,
+					  __u32 seq)
 {
 	struct tcptop_sock_rec *f;
 	int why = TCPTOP_DROP_MAP_FULL;
@@ -644,16 +731,21 @@ static __noinline void tcptop_count_first(struct sock *sk, __u32 tgid, __s64 byt
 		tcptop_emit_after_close(NULL, sk, tgid, bytes, rx);
 		return;
 	}
-	f = tcptop_flow_sk_create(sk, tcptop_rx_baseline(sk), tgid, &why, &created);
+	f = tcptop_flow_sk_create(sk, tcptop_rx_baseline(sk),
+				  tx_by_seq && !rx ? tcptop_tx_baseline(sk, seq, bytes) :
+				  tx_by_seq ? tcptop_write_seq(sk) : 0, &why, &created);
 	if (f && created)
 		tcptop_flow_settle(f, sk);
+	if (f && tx_by_seq && !rx)
+		bytes = tcptop_tx_advance(f, seq);
 	if (!f) {
 		tcptop_drop(why, bytes);
 		if (why == TCPTOP_DROP_USER_SHARE)
 			tcptop_note_refused(BPF_CORE_READ(sk, sk_uid.val), bytes);
 		return;
 	}
-	tcptop_add(f, sk, tgid, bytes, rx);
+	if (bytes > 0)
+		tcptop_add(f, sk, tgid, bytes, rx);
 }
 
 /* kprobe mode's tcptop_flow_sk_create, on the hash keyed by the socket's address. */
@@ -681,18 +773,6 @@ static __noinline struct tcptop_sock_rec *tcptop_flow_hash_create(struct sock *s
 	return bpf_map_lookup_elem(&flows_hash, &key);
 }
 
-/*
- * Tracing programs only.  Both ways to the process id are a helper call on
- * x86-64 (6.18's JIT inlines neither; the xlated program shows the call), and
- * each call costs 30-45 ns on a host whose kernel returns through the SRSO
- * "safe RET" thunk (bench/floor.bpf.c measures it); this one measured a few
- * ns cheaper than bpf_get_current_pid_tgid side by side.
- */
-static __always_inline __u32 tcptop_current_tgid(void)
-{
-	return bpf_get_current_task_btf()->tgid;
-}
-
 static __always_inline bool tcptop_task_wanted(__u32 tgid)
 {
 	if (targ_tgid && tgid != targ_tgid)
@@ -700,6 +780,27 @@ static __always_inline bool tcptop_task_wanted(__u32 tgid)
 	if (filter_cgroup && !bpf_current_task_under_cgroup(&cgroup_filter, 0))
 		return false;
 	return true;
+}
+
+/* Sequence counting of a send (tx_by_seq): the bytes are those the send sequence passed. */
+static __noinline void tcptop_count_send_seq(struct sock *sk, __u32 tgid, __s64 ret)
+{
+	__u32 seq = tcptop_write_seq(sk);
+	struct tcptop_sock_rec *f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
+	__u32 bytes;
+
+	if (!f) {
+		if (tcptop_task_wanted(tgid))
+			tcptop_count_first(sk, tgid, ret, false, seq);
+		return;
+	}
+	/* The close took every byte sent before the FIN. */
+	if (!tcptop_tx_target(f, sk, &seq))
+		return;
+	/* A filtered-out sender's bytes are passed too, so the next sender is not given them. */
+	bytes = tcptop_tx_advance(f, seq);
+	if (bytes && tcptop_task_wanted(tgid))
+		tcptop_add(f, sk, tgid, bytes, false);
 }
 
 /* Tracing programs (tp_btf, fexit): sk is a trusted pointer, read it directly. */
@@ -711,11 +812,17 @@ static __always_inline void tcptop_count_tracing(struct sock *sk, __s64 bytes, b
 
 	if (family != AF_INET && family != AF_INET6)
 		return;
-	if (!tcptop_family_wanted(sk, family) || !tcptop_task_wanted(tgid))
+	if (!tcptop_family_wanted(sk, family))
+		return;
+	if (tx_by_seq && !rx) {
+		tcptop_count_send_seq(sk, tgid, bytes);
+		return;
+	}
+	if (!tcptop_task_wanted(tgid))
 		return;
 	f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
 	if (!f) {
-		tcptop_count_first(sk, tgid, bytes, rx);
+		tcptop_count_first(sk, tgid, bytes, rx, 0);
 		return;
 	}
 	tcptop_add(f, sk, tgid, bytes, rx);
@@ -824,6 +931,38 @@ static __noinline void tcptop_flow_end(struct tcptop_sock_rec *f)
 	tcptop_hand_over(f, TCPTOP_HAND_OVER_FINAL);
 }
 
+/*
+ * Sequence counting: bytes whose events the kernel skipped, taken at the
+ * close (before the FIN takes a sequence number; at TCP_CLOSE only when no
+ * FIN was sent, a reset) and at each drain.  They go to the process closing
+ * the socket when it holds the socket lock, else to the socket's owner.
+ */
+static __noinline void tcptop_seq_catch_up(struct tcptop_sock_rec *f, struct sock *sk,
+					   bool tx, bool rx, bool closer)
+{
+	__u32 tgid = closer && sk->sk_lock.owned ? tcptop_current_tgid() : 0;
+	struct tcp_sock *tp;
+	__u32 d, seq;
+	__s64 delta;
+	__u64 now;
+
+	if (tx && tcptop_tx_target(f, sk, &seq)) {
+		d = tcptop_tx_advance(f, seq);
+		if (d)
+			tcptop_add(f, sk, tgid, d, false);
+	}
+	if (rx) {
+		/* Every caller holds the socket lock, as the RX program does. */
+		tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
+		now = tcptop_consumed(sk, tp);
+		delta = now - f->rx_seen;
+		if (delta > 0) {
+			f->rx_seen = now;
+			tcptop_add(f, sk, tgid, delta, true);
+		}
+	}
+}
+
 /* ---- tracepoint mode ---------------------------------------------------- */
 
 SEC("tp_btf/sock_send_length")
@@ -861,7 +1000,8 @@ static __noinline int tcptop_rx_first_sight(struct sock *sk, __u32 tgid, __u64 n
 	}
 	if (!delta)
 		goto move_cursor;
-	f = tcptop_flow_sk_create(sk, now, tgid, &why, &created);
+	f = tcptop_flow_sk_create(sk, now, tcptop_tx_baseline(sk, tcptop_write_seq(sk), 0), &why,
+				  &created);
 	if (f && created)
 		tcptop_flow_settle(f, sk);
 	if (!f) {
@@ -943,7 +1083,13 @@ int BPF_PROG(tcptop_tp_rcv_space, struct sock *sk)
  * Passive opens are born in softirq, which can interrupt this program in
  * process context (an active open), so it has a twin like the destroy hook.
  */
-static __always_inline int tcptop_state_common(struct sock *sk, int newstate)
+/* The states in which this end has not sent its FIN: the send sequence is all data. */
+static __always_inline bool tcptop_state_before_fin(int state)
+{
+	return state == TCP_ESTABLISHED || state == TCP_CLOSE_WAIT;
+}
+
+static __always_inline int tcptop_state_common(struct sock *sk, int oldstate, int newstate)
 {
 	struct tcptop_rx_cursor *c;
 	struct tcptop_sock_rec *f;
@@ -958,8 +1104,21 @@ static __always_inline int tcptop_state_common(struct sock *sk, int newstate)
 		}
 		if (rx_by_seq) {
 			c = bpf_sk_storage_get(&rx_cursor, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-			if (c)
+			if (c) {
 				c->rx_seen = 0;
+				c->tx_valid = 0;
+			}
+		}
+		return 0;
+	}
+	if (newstate == TCP_ESTABLISHED) {
+		/* Only fast-open data can precede this: nothing queued yet otherwise. */
+		if (tx_by_seq && !bpf_sk_storage_get(&flows_sk, sk, 0, 0)) {
+			c = bpf_sk_storage_get(&rx_cursor, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+			if (c) {
+				c->tx_seq = tcptop_write_seq(sk);
+				c->tx_valid = 1;
+			}
 		}
 		return 0;
 	}
@@ -967,28 +1126,38 @@ static __always_inline int tcptop_state_common(struct sock *sk, int newstate)
 		/* Pairs with the locked add in tcptop_flow_sk_create. */
 		__sync_fetch_and_add(&flows_closed, 0);
 		f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
-		if (f)
-			tcptop_flow_end(f);
+		if (!f)
+			return 0;
+		/* A reset or a disconnect, no FIN: the sequence is all data. */
+		if (tx_by_seq && !f->closing)
+			tcptop_seq_catch_up(f, sk, tcptop_state_before_fin(oldstate), true, false);
+		tcptop_flow_end(f);
 		return 0;
 	}
 	if (newstate != TCP_FIN_WAIT1 && newstate != TCP_LAST_ACK)
 		return 0;
 	f = bpf_sk_storage_get(&flows_sk, sk, 0, 0);
-	if (f)
-		tcptop_hand_over(f, TCPTOP_HAND_OVER_EARLY);
+	if (!f)
+		return 0;
+	if (tx_by_seq && !f->closing) {
+		/* TCP sends the FIN, taking a sequence number, just after this. */
+		tcptop_seq_catch_up(f, sk, true, true, true);
+		__sync_lock_test_and_set(&f->tx_fin, 1);
+	}
+	tcptop_hand_over(f, TCPTOP_HAND_OVER_EARLY);
 	return 0;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tcptop_tp_state, struct sock *sk, int oldstate, int newstate)
 {
-	return tcptop_state_common(sk, newstate);
+	return tcptop_state_common(sk, oldstate, newstate);
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tcptop_tp_state_twin, struct sock *sk, int oldstate, int newstate)
 {
-	return tcptop_state_common(sk, newstate);
+	return tcptop_state_common(sk, oldstate, newstate);
 }
 
 /* ---- fentry mode -------------------------------------------------------- */
@@ -1284,6 +1453,8 @@ int tcptop_seed_rx(struct bpf_iter__tcp *ctx)
 	if (bpf_sk_storage_get(&flows_sk, tp, 0, 0) || bpf_sk_storage_get(&rx_cursor, tp, 0, 0))
 		return 0;
 	init.rx_seen = tcptop_consumed((struct sock *)tp, tp);
+	init.tx_seq = tp->write_seq;
+	init.tx_valid = tx_by_seq;
 	bpf_sk_storage_get(&rx_cursor, tp, &init, BPF_SK_STORAGE_GET_F_CREATE);
 	return 0;
 }
@@ -1371,10 +1542,17 @@ static __always_inline void tcptop_note_visit(struct tcptop_sock_rec *f)
 }
 
 /* Ended flows hand over their own bytes (see tcptop_flow_end). */
-static __always_inline void tcptop_drain_flow(struct tcptop_sock_rec *f)
+static __always_inline void tcptop_drain_flow(struct tcptop_sock_rec *f, struct sock *sk)
 {
 	if (f->closing)
 		return;
+	/*
+	 * Sends whose events the kernel skipped, on a socket that has been quiet
+	 * since; not once this end sent its FIN, which takes a sequence number
+	 * (the close hooks took what was left then).
+	 */
+	if (tx_by_seq && sk && tcptop_state_before_fin(sk->__sk_common.skc_state))
+		tcptop_seq_catch_up(f, sk, true, false, false);
 	tcptop_note_visit(f);
 	if (tcptop_emit_live(f))
 		tcptop_free_dead_slots(f);
@@ -1386,7 +1564,7 @@ int tcptop_drain_sk(struct bpf_iter__bpf_sk_storage_map *ctx)
 	struct tcptop_sock_rec *f = ctx->value;
 
 	if (ctx->sk && f)
-		tcptop_drain_flow(f);
+		tcptop_drain_flow(f, ctx->sk);
 	return 0;
 }
 
@@ -1403,7 +1581,7 @@ int tcptop_drain_hash(struct bpf_iter__bpf_map_elem *ctx)
 	struct tcptop_sock_rec *f = ctx->value;
 
 	if (ctx->key && f)
-		tcptop_drain_flow(f);
+		tcptop_drain_flow(f, NULL);
 	return 0;
 }
 
@@ -1428,7 +1606,7 @@ int tcptop_drain_tcp_sk(struct bpf_iter__tcp *ctx)
 		return 0;
 	f = bpf_sk_storage_get(&flows_sk, tp, 0, 0);
 	if (f)
-		tcptop_drain_flow(f);
+		tcptop_drain_flow(f, (struct sock *)tp);
 	return 0;
 }
 
@@ -1444,6 +1622,6 @@ int tcptop_drain_tcp_hash(struct bpf_iter__tcp *ctx)
 	key = (__u64)skc;
 	f = bpf_map_lookup_elem(&flows_hash, &key);
 	if (f)
-		tcptop_drain_flow(f);
+		tcptop_drain_flow(f, NULL);
 	return 0;
 }

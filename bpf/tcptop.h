@@ -80,6 +80,8 @@ struct tcptop_sock_rec {
 	__u64 rx_seen;		/* tracepoint mode: bytes consumed so far (see bpf) */
 	__u32 netns;		/* inode number of the socket's network namespace */
 	__u32 uid;		/* the socket's owner (sk_uid) */
+	__u32 tx_seq;		/* sequence counting: write_seq counted up to */
+	__u32 tx_fin;		/* sequence counting: the FIN took a sequence number */
 	struct tcptop_slot slot[TCPTOP_SLOTS];
 };
 

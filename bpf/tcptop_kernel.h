@@ -32,10 +32,12 @@ typedef unsigned long size_t;
 #define MSG_PEEK	0x2
 #define MSG_ERRQUEUE	0x2000
 #define SOCK_DONE	1	/* enum sock_flags: set when a FIN arrived */
+#define TCP_ESTABLISHED	1
 #define TCP_SYN_SENT	2
 #define TCP_SYN_RECV	3
 #define TCP_FIN_WAIT1	4
 #define TCP_CLOSE	7
+#define TCP_CLOSE_WAIT	8
 #define TCP_LAST_ACK	9
 #define TCP_LISTEN	10
 
@@ -113,6 +115,7 @@ struct tcp_sock {
 	__u64 bytes_received;
 	__u32 rcv_nxt;
 	__u32 copied_seq;
+	__u32 write_seq;	/* sequence after the last byte the application queued */
 } __pai;
 
 struct task_struct {

@@ -265,26 +265,58 @@ static enum tcptop_preempt tcptop_preempt_model(char *model, size_t len)
 }
 
 /*
+ * Can this kernel preempt tracepoint programs?  Tracepoints that call their
+ * probes under SRCU-fast have that guard's type in BTF, and preemption
+ * matters only when the kernel preempts kernel code.
+ */
+static bool tcptop_tracepoints_preempt(const struct btf *btf, char *model, size_t len)
+{
+	return tcptop_btf_has(btf, "class_srcu_fast_notrace_t", BTF_KIND_TYPEDEF) &&
+	       tcptop_preempt_model(model, len) == TCPTOP_PREEMPT_YES;
+}
+
+/*
  * True, with the reason in why, when this kernel is known to make `mode`
  * lose events (see above).  Unknown is not known: a kernel whose model we
- * cannot learn keeps every mode.
+ * cannot learn keeps every mode.  Tracepoint mode counts from the sequence
+ * numbers on such a kernel (tx_by_seq), so a skipped event loses nothing.
  */
 static bool tcptop_mode_inexact(enum tcptop_mode mode, const struct btf *btf, char *why,
 				size_t whylen)
 {
 	char model[64];
 
-	if (mode != TCPTOP_MODE_TRACEPOINT && mode != TCPTOP_MODE_FENTRY)
-		return false;
-	/* Tracepoints that call their probes under SRCU-fast have this guard's type in BTF. */
-	if (mode == TCPTOP_MODE_TRACEPOINT &&
-	    !tcptop_btf_has(btf, "class_srcu_fast_notrace_t", BTF_KIND_TYPEDEF))
+	(void)btf;
+	if (mode != TCPTOP_MODE_FENTRY)
 		return false;
 	if (tcptop_preempt_model(model, sizeof(model)) != TCPTOP_PREEMPT_YES)
 		return false;
 	snprintf(why, whylen,
-		 "this kernel can preempt %s programs (preemption model %s), and then skips the same hook in other processes on that CPU, losing their bytes",
-		 mode == TCPTOP_MODE_TRACEPOINT ? "tracepoint" : "fentry/fexit", model);
+		 "this kernel can preempt fentry/fexit programs (preemption model %s), and then skips the same hook in other processes on that CPU, losing their bytes",
+		 model);
+	return true;
+}
+
+/*
+ * Tracepoint mode counts TX from the send sequence where the kernel can skip
+ * its programs (a preempted program blocks its hook on that CPU), or when a
+ * test asks for it (TCPTOP_TX_BY_SEQ=1), so both ways run on any host.
+ */
+static bool tcptop_want_tx_by_seq(struct tcptop_tracer *tr, enum tcptop_mode mode,
+				  const struct btf *btf)
+{
+	const char *env = getenv("TCPTOP_TX_BY_SEQ");
+	char model[64];
+
+	if (mode != TCPTOP_MODE_TRACEPOINT)
+		return false;
+	if (env && strcmp(env, "1") == 0)
+		return true;
+	if (!tcptop_tracepoints_preempt(btf, model, sizeof(model)))
+		return false;
+	tcptop_log(tr, TCPTOP_LOG_INFO,
+		   "this kernel can preempt tracepoint programs (preemption model %s) and then skips them for other tasks on that CPU: sends are counted from the send sequence, so a skipped event's bytes are taken by the next",
+		   model);
 	return true;
 }
 
@@ -636,6 +668,7 @@ static void tcptop_configure(struct tcptop_tracer *tr, const struct tcptop_opts 
 	skel->rodata->filter_cgroup = tr->cgroup_fd >= 0;
 	skel->rodata->max_flows = max_flows;
 	skel->rodata->rx_by_seq = mode == TCPTOP_MODE_TRACEPOINT;
+	skel->rodata->tx_by_seq = tr->tx_by_seq;
 	skel->rodata->self_netns = tr->netns.self_inum;
 	/* Non-root users together keep 1/8 of the places free for root; one user gets 1/4. */
 	skel->rodata->nonroot_max_flows = max_flows - max_flows / 8;
@@ -760,7 +793,14 @@ static int tcptop_attach(struct tcptop_tracer *tr, enum tcptop_mode mode,
 			tcptop_describe_failure(step, err, mode, why, whylen);
 			return err;
 		}
-		if (!plan->twin[i])
+		/*
+		 * Skipped runs of the counting programs lose events, except where
+		 * the sequence numbers catch them up (tracepoint mode's RX, and
+		 * TX with tx_by_seq).
+		 */
+		if (!plan->twin[i] &&
+		    !(plan->progs[i] == tr->skel->progs.tcptop_tp_send && tr->tx_by_seq) &&
+		    !(plan->progs[i] == tr->skel->progs.tcptop_tp_rcv_space && tr->tx_by_seq))
 			tr->counting_fds[tr->ncounting++] = bpf_program__fd(plan->progs[i]);
 		tr->links[tr->nlinks++] = link;
 	}
@@ -788,6 +828,7 @@ static int tcptop_try_mode(struct tcptop_tracer *tr, const struct tcptop_opts *o
 	if (err)
 		goto cleanup;
 
+	tr->tx_by_seq = tcptop_want_tx_by_seq(tr, mode, btf);
 	tcptop_configure(tr, opts, mode, &plan);
 	err = tcptop_load(tr, mode, why, whylen);
 	if (err)

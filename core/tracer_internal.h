@@ -53,6 +53,7 @@ struct tcptop_tracer {
 	struct tcptop_bpf *skel;
 	enum tcptop_mode mode;
 	enum tcptop_drain_method drain_method;
+	bool tx_by_seq;			/* tracepoint mode counts TX from the send sequence */
 	enum tcptop_drain_method drain_requested;	/* opts, or TCPTOP_DRAIN when opts say auto */
 	struct bpf_link *links[TCPTOP_MAX_LINKS];
 	int nlinks;

@@ -55,8 +55,10 @@ LIVE_TESTS = \
 	tests/live/live_softirq \
 	tests/live/live_stress
 check_PROGRAMS += $(LIVE_TESTS)
-TESTS += $(LIVE_TESTS) tests/live/live_forced_mode.sh tests/live/live_other_drain.sh
-EXTRA_DIST += tests/live/live_forced_mode.sh tests/live/live_other_drain.sh
+TESTS += $(LIVE_TESTS) tests/live/live_forced_mode.sh tests/live/live_other_drain.sh \
+	tests/live/live_tx_by_seq.sh
+EXTRA_DIST += tests/live/live_forced_mode.sh tests/live/live_other_drain.sh \
+	tests/live/live_tx_by_seq.sh
 
 tests_live_live_bulk_SOURCES = tests/live/live_bulk.c $(LIVE_UTIL)
 tests_live_live_bulk_LDADD = $(LIVE_LDADD)

@@ -26,8 +26,9 @@
 #                           plus live_softirq and live_races on 6.12)
 #   TCPTOP_VM_INEXACT_MODES_<series> modes tcptop warns are not exact on that kernel:
 #                           only tcptop-vm-exact runs in them, and a shortfall made of
-#                           events the kernel skipped is LOSS (default "tracepoint fentry"
-#                           on sid and 7.x: those kernels preempt tracing programs)
+#                           events the kernel skipped is LOSS (default "fentry" on sid and
+#                           7.x: those kernels preempt fexit programs; tracepoint mode counts
+#                           from the sequence numbers there, and is exact)
 #   TCPTOP_VM_CACHE         where fetched kernels (and the private apt state) are kept
 #                           (default ${XDG_CACHE_HOME:-$HOME/.cache}/collectd-tcptop)
 #   TCPTOP_VM_TIMEOUT       seconds for one VM, boot to power-off (default 1800)
@@ -423,7 +424,7 @@ vm_inexact_modes() {
 		return
 	fi
 	case $1 in
-		sid|7.*) echo "tracepoint fentry" ;;
+		sid|7.*) echo "fentry" ;;
 	esac
 }
 
