@@ -946,6 +946,13 @@ static __noinline void tcptop_seq_catch_up(struct tcptop_sock_rec *f, struct soc
 	__s64 delta;
 	__u64 now;
 
+	/*
+	 * Owner's bytes, but no owner yet: a send is creating this flow right
+	 * now, and it counts them itself.
+	 */
+	if (!tgid && !tcptop_is_process(f->slot[0].tgid))
+		return;
+
 	if (tx && tcptop_tx_target(f, sk, &seq)) {
 		d = tcptop_tx_advance(f, seq);
 		if (d)

@@ -314,8 +314,8 @@ static bool tcptop_want_tx_by_seq(struct tcptop_tracer *tr, enum tcptop_mode mod
 		return true;
 	if (!tcptop_tracepoints_preempt(btf, model, sizeof(model)))
 		return false;
-	tcptop_log(tr, TCPTOP_LOG_INFO,
-		   "this kernel can preempt tracepoint programs (preemption model %s) and then skips them for other tasks on that CPU: sends are counted from the send sequence, so a skipped event's bytes are taken by the next",
+	tcptop_log(tr, TCPTOP_LOG_WARNING,
+		   "this kernel can preempt tracepoint programs (preemption model %s) and then skips them for other tasks on that CPU: sends are counted from the send sequence, so totals stay exact, but a send whose event was skipped is charged to the next sender on its socket",
 		   model);
 	return true;
 }
@@ -941,6 +941,17 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 	static const enum tcptop_mode auto_order[] = {
 		TCPTOP_MODE_TRACEPOINT, TCPTOP_MODE_FENTRY, TCPTOP_MODE_KPROBE,
 	};
+	/*
+	 * Where tracepoint programs can be preempted, tracepoint mode counts
+	 * sends from the sequence: exact totals, but a skipped send is charged
+	 * to the next sender on its socket.  kprobe mode, where the kernel has
+	 * it, charges every byte to its sender, so it goes first there.
+	 */
+	static const enum tcptop_mode auto_order_preempt[] = {
+		TCPTOP_MODE_KPROBE, TCPTOP_MODE_TRACEPOINT, TCPTOP_MODE_FENTRY,
+	};
+	const enum tcptop_mode *order = auto_order;
+	char model[64];
 	char why[3][TCPTOP_WHY_LEN] = { "", "", "" };
 	libbpf_print_fn_t old_print;
 	struct tcptop_tracer *tr;
@@ -1001,21 +1012,26 @@ int tcptop_tracer_open(const struct tcptop_opts *opts, struct tcptop_tracer **ou
 				   "%s mode is not exact on this kernel: %s (counted as skipped_by_kernel drops)",
 				   tcptop_mode_name(opts->mode), why[1]);
 	} else {
+		if (tcptop_tracepoints_preempt(btf, model, sizeof(model)))
+			order = auto_order_preempt;
 		for (i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++) {
+			enum tcptop_mode m = order[i];
+			/* Reasons are kept per mode, for the message below. */
+			char *w = why[m - TCPTOP_MODE_TRACEPOINT];
+
 			/* auto never picks a mode known to lose events here. */
-			if (tcptop_mode_inexact(auto_order[i], btf, why[i], sizeof(why[i]))) {
+			if (tcptop_mode_inexact(m, btf, w, TCPTOP_WHY_LEN)) {
 				err = -EOPNOTSUPP;
 				skipped_inexact = true;
 				tcptop_log(tr, TCPTOP_LOG_INFO, "%s mode skipped: %s",
-					   tcptop_mode_name(auto_order[i]), why[i]);
+					   tcptop_mode_name(m), w);
 				continue;
 			}
-			err = tcptop_try_mode_with_drain(tr, opts, auto_order[i], btf, why[i],
-							 sizeof(why[i]));
+			err = tcptop_try_mode_with_drain(tr, opts, m, btf, w, TCPTOP_WHY_LEN);
 			if (!err)
 				break;
 			tcptop_log(tr, TCPTOP_LOG_INFO, "%s mode unavailable: %s",
-				   tcptop_mode_name(auto_order[i]), why[i]);
+				   tcptop_mode_name(m), w);
 		}
 		if (err) {
 			tcptop_log_mode_failure(tr, "no attach mode works on this kernel (tracepoint: %s; fentry: %s; kprobe: %s)%s",

@@ -26,9 +26,11 @@
 #                           plus live_softirq and live_races on 6.12)
 #   TCPTOP_VM_INEXACT_MODES_<series> modes tcptop warns are not exact on that kernel:
 #                           only tcptop-vm-exact runs in them, and a shortfall made of
-#                           events the kernel skipped is LOSS (default "fentry" on sid and
-#                           7.x: those kernels preempt fexit programs; tracepoint mode counts
-#                           from the sequence numbers there, and is exact)
+#                           events the kernel skipped is LOSS (default "tracepoint fentry" on
+#                           sid and 7.x: those kernels preempt tracing programs; fexit loses
+#                           events there, and tracepoint mode, counting from the sequence
+#                           numbers, keeps totals exact but may charge a skipped send to the
+#                           next sender of a shared socket, so only the per-path tests run)
 #   TCPTOP_VM_CACHE         where fetched kernels (and the private apt state) are kept
 #                           (default ${XDG_CACHE_HOME:-$HOME/.cache}/collectd-tcptop)
 #   TCPTOP_VM_TIMEOUT       seconds for one VM, boot to power-off (default 1800)
@@ -424,7 +426,7 @@ vm_inexact_modes() {
 		return
 	fi
 	case $1 in
-		sid|7.*) echo "fentry" ;;
+		sid|7.*) echo "tracepoint fentry" ;;
 	esac
 }
 
