@@ -6,6 +6,7 @@ BENCH_PROGS = \
 	bench/tcptop-bench-event \
 	bench/tcptop-bench-e2e \
 	bench/tcptop-bench-drain \
+	bench/tcptop-bench-drain-pair \
 	bench/tcptop-bench-burst \
 	bench/tcptop-bench-startup
 check_PROGRAMS += $(BENCH_PROGS)
@@ -52,6 +53,11 @@ bench_tcptop_bench_burst_CPPFLAGS = $(BENCH_CPPFLAGS)
 bench_tcptop_bench_burst_LDADD = bench/libtcptopbench_plugin.la $(BENCH_LDADD)
 bench_tcptop_bench_burst_LDFLAGS = $(AM_LDFLAGS) -export-dynamic
 
+# The two drains side by side; core only, so the kernel-matrix VM can run it (bench/vm-drain.sh).
+bench_tcptop_bench_drain_pair_SOURCES = bench/bench_drain_pair.c
+bench_tcptop_bench_drain_pair_CPPFLAGS = $(BENCH_CPPFLAGS)
+bench_tcptop_bench_drain_pair_LDADD = $(BENCH_LDADD)
+
 bench_tcptop_bench_drain_SOURCES = bench/bench_drain.c
 bench_tcptop_bench_drain_CPPFLAGS = $(BENCH_CPPFLAGS) -I$(top_srcdir)/cli
 bench_tcptop_bench_drain_LDADD = bench/libtcptopbench_plugin.la cli/libtcptop_cli.la $(BENCH_LDADD)
@@ -83,7 +89,7 @@ bench/tcptop_bench_event-bench_floor.$(OBJEXT): bench/bench_floor.skel.h
 CLEANFILES += bench/bench_empty.bpf.o bench/bench_empty.bpf.o.new bench/bench_empty.skel.h \
 	bench/bench_empty.skel.h.new bench/bench_floor.bpf.o bench/bench_floor.bpf.o.new \
 	bench/bench_floor.skel.h bench/bench_floor.skel.h.new
-EXTRA_DIST += bench/empty.bpf.c bench/floor.bpf.c bench/run.sh bench/smoke.sh
+EXTRA_DIST += bench/empty.bpf.c bench/floor.bpf.c bench/run.sh bench/smoke.sh bench/vm-drain.sh
 
 # The end-to-end and drain benchmarks run the CLI and the plugin: build everything.
 bench: all $(BENCH_PROGS)

@@ -23,3 +23,4 @@ step "$b/tcptop-bench-startup" --repeat 2
 step "$b/tcptop-bench-event" --msgs 300 --rounds 2
 step "$b/tcptop-bench-e2e" --cli "$builddir/cli/tcptop" --pairs 1 --msgs 300 --bulk-secs 1
 step "$b/tcptop-bench-drain" --plugin "$builddir/plugin/.libs/tcptop.so" --flows 20,200 --rounds 2
+step "$b/tcptop-bench-drain-pair" --flows 20,200 --rounds 2 --passes 2

@@ -36,6 +36,9 @@
 #   TCPTOP_VM_TIMEOUT       seconds for one VM, boot to power-off (default 1800)
 #   TCPTOP_VM_TEST_TIMEOUT  seconds for one test in one mode (default 300)
 #   TCPTOP_VM_APPEND        extra kernel command line (say preempt=full), for investigations
+#   TCPTOP_VM_MEMORY        MiB of guest memory (default 1024)
+#   TCPTOP_VM_BENCH_ARGS    arguments of tcptop-bench-drain-pair, which runs only when
+#                           TCPTOP_VM_TESTS names it (bench/vm-drain.sh does)
 #   TCPTOP_VM_MODULES       kernel modules to load first (default: what kernel TLS needs)
 #   TCPTOP_VM_SKIP=1        skip the whole matrix (exit 77), for quick local runs
 #   CC                      compiler for the static test binaries (default cc)
@@ -277,7 +280,7 @@ vm_build_tests() {
 		{ say "make does not know tests/vm/tcptop-vm-exact (is tests/vm.mk included?)" >&2; return 1; }
 	# tcptop-vm-exact, tcptop-vm-concurrent and the core's live tests (tests/live/live_*), rebuilt static
 	# from the sources make knows.
-	echo "$programs" | grep -E '^tests/(live/live_|vm/tcptop-vm-)' | while read -r line; do
+	echo "$programs" | grep -E '^(tests/(live/live_|vm/tcptop-vm-)|bench/tcptop-bench-)' | while read -r line; do
 		prog=${line%%:*}
 		srcs=${line#*: }
 		flags=${srcs#*|}
@@ -285,7 +288,10 @@ vm_build_tests() {
 		name=$(basename "$prog")
 		# shellcheck disable=SC2086
 		if vm_cc_static -o "$bin/$name" $(vm_c_files $srcs | sort -u) $flags >&2; then
-			echo "$name $name"
+			case $name in
+				tcptop-bench-*) echo "$name $name ${TCPTOP_VM_BENCH_ARGS:-}" ;;
+				*) echo "$name $name" ;;
+			esac
 		else
 			say "cannot build $prog statically" >&2
 			echo "$name BUILD-FAILED"
@@ -337,7 +343,7 @@ vm_boot() {
 		{ say "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"; return 1; }
 	rm -f "$work/$tag.console" "$work/$tag.results"
 	# TCG, not KVM: KVM is not usable here, and correctness is all we want.
-	timeout -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 \
+	timeout -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu max -m "${TCPTOP_VM_MEMORY:-1024}" -smp 1 \
 		-display none -monitor none -no-reboot \
 		-serial "file:$work/$tag.console" -serial "file:$work/$tag.results" \
 		-kernel "$vmlinuz" -initrd "$work/initramfs.cpio.gz" \
@@ -458,6 +464,8 @@ vm_series_tests() {
 		*) [ -n "$want" ] || want="tcptop-vm-exact tcptop-vm-concurrent" ;;
 	esac
 	echo "$tests" | while read -r name rest; do
+		# Benchmarks run only when named (bench/vm-drain.sh): timing in TCG is for ratios.
+		case $name in tcptop-bench-*) [ -n "$want" ] || continue ;; esac
 		[ -z "$want" ] || case " $want " in *" $name "*) ;; *) continue ;; esac
 		echo "$name $rest"
 	done
