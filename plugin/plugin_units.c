@@ -380,8 +380,13 @@ int tcptop_units_fold_ctx(struct tcptop_units *u, struct tcptop_table *t,
 	size_t i;
 	int err;
 
+	/*
+	 * The host total is reported every read once it exists, idle or not: a
+	 * fleet chart wants a zero rate, not a gap, and collectd's cache (unixsock,
+	 * write_prometheus) drops a value that stops arriving.
+	 */
 	for (i = 0; i < u->count; i++) {
-		u->units[i]->seen = false;
+		u->units[i]->seen = u->agg == TCPTOP_AGGREGATE_TOTAL;
 		u->units[i]->rx_delta = 0;
 		u->units[i]->tx_delta = 0;
 	}

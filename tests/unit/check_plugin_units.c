@@ -270,6 +270,29 @@ START_TEST(test_aggregate_lingers_and_continues)
 }
 END_TEST
 
+/* The host total never goes quiet: idle reads report it unchanged, past any linger. */
+START_TEST(test_total_reported_every_read)
+{
+	int i;
+
+	setup_with(TCPTOP_AGGREGATE_TOTAL, 0, 100);
+	drain_begin();
+	drain_add(flow(1, 10, 80, 40000, 100, 10, true));
+	drain_end();
+	assert_reported("total", "", 10, 100);
+	for (i = 0; i < TCPTOP_UNITS_LINGER_READS + 2; i++) {
+		drain_begin();
+		drain_end();
+		assert_reported("total", "", 10, 100);
+	}
+	drain_begin();
+	drain_add(flow(2, 11, 80, 40001, 1, 1, false));
+	drain_end();
+	assert_reported("total", "", 11, 101);
+	teardown();
+}
+END_TEST
+
 START_TEST(test_aggregate_linger_expires)
 {
 	int i;
@@ -745,6 +768,7 @@ static Suite *units_suite(void)
 	tcase_add_test(tc, test_process_sums_and_survives_closes);
 	tcase_add_test(tc, test_aggregate_lingers_and_continues);
 	tcase_add_test(tc, test_aggregate_linger_expires);
+	tcase_add_test(tc, test_total_reported_every_read);
 	tcase_add_test(tc, test_aggregate_linger_cap);
 	tcase_add_test(tc, test_local_port_across_processes);
 	tcase_add_test(tc, test_remote_host_v4_and_mapped);
