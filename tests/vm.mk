@@ -30,10 +30,11 @@ TESTS += tests/vm/tcptop-vm-concurrent
 
 # run-matrix.sh boots Debian's stock cloud kernels under qemu (TCG) with
 # tcptop-vm-exact, tcptop-vm-concurrent and the live tests (tests/live/live_*) built
-# statically in an initramfs: Debian 12's 6.1 (every test; fentry, kprobe, auto),
-# Debian 12's 6.12 (the two tcptop-vm-* tests in all four modes), Debian sid's
-# newest (7.2 today: every test in kprobe and auto, the two tcptop-vm-* tests in
-# tracepoint and fentry, which tcptop says are not exact there) and Debian 11's
+# statically in an initramfs: Debian 12's 6.1 (every test; fentry, kprobe, auto,
+# auto with the socket drain), Debian 12's 6.12 (the two tcptop-vm-* tests,
+# live_softirq and live_races in all five), Debian sid's newest (7.2 today:
+# every test in kprobe, auto and auto with the socket drain; tcptop-vm-exact in
+# tracepoint and fentry, which tcptop warns are not exact there) and Debian 11's
 # 5.10 (every mode must be refused, naming Linux 5.12).  About 13 minutes; a VM
 # that does not boot fails the test, never skips it.  TCPTOP_VM_SKIP=1 skips it
 # for quick local runs; see the script for its other knobs.
