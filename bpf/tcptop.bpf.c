@@ -89,6 +89,7 @@ __u64 netns_untracked = 0;
  * frees their slots once it has taken their bytes (see tcptop_free_dead_slots).
  */
 __u32 dead_count = 0;
+__u32 dead_tgids[TCPTOP_MAX_DEAD] = {};	/* ascending, then ~0 */
 /*
  * Set by user space for a sweep pass: the iterator also lists the id of every
  * live entry in alive_ids, so user space can tell flows whose socket vanished
@@ -209,14 +210,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tcptop_user_refused);
 } user_refused SEC(".maps");
-
-/* Exited slot owners, filled by user space between drains (see dead_count). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, __u8);
-} dead_tgids SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
@@ -1508,6 +1501,24 @@ static __always_inline bool tcptop_emit_live(struct tcptop_sock_rec *f)
 }
 
 /*
+ * Lower bound over the whole list without a branch (user space pads it with
+ * ~0 past dead_count): a search that branched would double the verifier's
+ * paths at every step.
+ */
+static __always_inline bool tcptop_tgid_dead(__u32 tgid)
+{
+	__u32 base = 0, step;
+	__u64 lt;
+
+#pragma unroll
+	for (step = TCPTOP_MAX_DEAD / 2; step; step /= 2) {
+		lt = ((__u64)dead_tgids[(base + step - 1) & (TCPTOP_MAX_DEAD - 1)] - tgid) >> 63;
+		base += step & (__u32)-lt;
+	}
+	return dead_tgids[base & (TCPTOP_MAX_DEAD - 1)] == tgid;
+}
+
+/*
  * Slots of processes that exited, once their bytes are taken, become free
  * for other processes: a socket inherited by short-lived children would
  * otherwise keep their slots for its whole life, and its owner's bytes
@@ -1526,7 +1537,7 @@ static __always_inline void tcptop_free_dead_slots(struct tcptop_sock_rec *f)
 
 		if (i >= n || !tcptop_is_process(tgid) || f->slot[i].tx || f->slot[i].rx)
 			continue;
-		if (bpf_map_lookup_elem(&dead_tgids, &tgid))
+		if (tcptop_tgid_dead(tgid))
 			__sync_val_compare_and_swap(&f->slot[i].tgid, tgid, TCPTOP_SLOT_FREED);
 	}
 }

@@ -32,6 +32,16 @@ enum tcptop_drop_reason {
 /* A slot whose process exited: its bytes were drained, and another process may take it. */
 #define TCPTOP_SLOT_FREED 0xffffffffu
 
+/*
+ * Exited slot owners user space can list for one drain: a sorted array in
+ * .bss that it writes through the skeleton's mapping.  Not a hash map: a map
+ * update from user space raises the CPU's bpf_prog_active for the syscall, and
+ * a kernel that preempts kernel code (7.2) can switch tasks meanwhile, so
+ * kprobe programs of other tasks on that CPU are skipped and their bytes lost.
+ * A power of two: the kernel side masks indexes with it.
+ */
+#define TCPTOP_MAX_DEAD 4096
+
 struct tcptop_slot {
 	__u32 tgid;		/* 0: never used; TCPTOP_SLOT_FREED: free again */
 	/*

@@ -24,9 +24,6 @@
 #include "tracer_internal.h"
 #include "tcptop.skel.h"
 
-/* The kernel map's size. */
-#define TCPTOP_MAX_DEAD 4096
-
 static bool tcptop_dead_has(const struct tcptop_dead_set *d, uint32_t tgid, size_t from,
 			    size_t to)
 {
@@ -57,20 +54,33 @@ static int tcptop_dead_add(struct tcptop_dead_set *d, uint32_t tgid)
 	return 0;
 }
 
+static int tcptop_tgid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Through the skeleton's mapping of .bss, never a map update: see
+ * TCPTOP_MAX_DEAD for what a map syscall costs other tasks' kprobe programs.
+ * The pass reads the list during our own read(), after these stores.
+ */
 int tcptop_slots_publish(struct tcptop_tracer *tr)
 {
 	struct tcptop_dead_set *d = &tr->dead;
-	int fd = bpf_map__fd(tr->skel->maps.dead_tgids);
-	uint8_t one = 1;
-	size_t i;
+	uint32_t *list = tr->skel->bss->dead_tgids;
 
-	d->published = 0;
-	for (i = 0; i < d->n; i++) {
-		if (bpf_map_update_elem(fd, &d->tgids[i], &one, BPF_ANY) != 0)
-			break;
-		d->published++;
+	d->published = d->n < TCPTOP_MAX_DEAD ? d->n : TCPTOP_MAX_DEAD;
+	if (!d->published) {
+		__atomic_store_n(&tr->skel->bss->dead_count, 0, __ATOMIC_RELEASE);
+		return 0;
 	}
-	tr->skel->bss->dead_count = (uint32_t)d->published;
+	memcpy(list, d->tgids, d->published * sizeof(*list));
+	qsort(list, d->published, sizeof(*list), tcptop_tgid_cmp);
+	/* The kernel side searches the whole list: pad it past any process id. */
+	memset(list + d->published, 0xff, (TCPTOP_MAX_DEAD - d->published) * sizeof(*list));
+	__atomic_store_n(&tr->skel->bss->dead_count, (uint32_t)d->published, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -78,17 +88,13 @@ int tcptop_slots_publish(struct tcptop_tracer *tr)
 static void tcptop_slots_unpublish(struct tcptop_tracer *tr)
 {
 	struct tcptop_dead_set *d = &tr->dead;
-	int fd = bpf_map__fd(tr->skel->maps.dead_tgids);
-	size_t i;
 
-	for (i = 0; i < d->published; i++)
-		bpf_map_delete_elem(fd, &d->tgids[i]);
+	__atomic_store_n(&tr->skel->bss->dead_count, 0, __ATOMIC_RELEASE);
 	if (d->published)
 		memmove(d->tgids, d->tgids + d->published,
 			(d->n - d->published) * sizeof(*d->tgids));
 	d->n -= d->published;
 	d->published = 0;
-	tr->skel->bss->dead_count = 0;
 }
 
 void tcptop_slots_after_fold(struct tcptop_tracer *tr, struct tcptop_table *t,
