@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "tcptop.h"
@@ -71,15 +70,15 @@ int tcptop_slots_publish(struct tcptop_tracer *tr)
 	struct tcptop_dead_set *d = &tr->dead;
 	uint32_t *list = tr->skel->bss->dead_tgids;
 
-	d->published = d->n < TCPTOP_MAX_DEAD ? d->n : TCPTOP_MAX_DEAD;
-	if (!d->published) {
-		__atomic_store_n(&tr->skel->bss->dead_count, 0, __ATOMIC_RELEASE);
-		return 0;
+	/* tcptop_dead_add keeps n within TCPTOP_MAX_DEAD. */
+	d->published = d->n;
+	if (d->published) {
+		memcpy(list, d->tgids, d->published * sizeof(*list));
+		qsort(list, d->published, sizeof(*list), tcptop_tgid_cmp);
+		/* The kernel side searches the whole list: pad it past any process id. */
+		memset(list + d->published, 0xff,
+		       (TCPTOP_MAX_DEAD - d->published) * sizeof(*list));
 	}
-	memcpy(list, d->tgids, d->published * sizeof(*list));
-	qsort(list, d->published, sizeof(*list), tcptop_tgid_cmp);
-	/* The kernel side searches the whole list: pad it past any process id. */
-	memset(list + d->published, 0xff, (TCPTOP_MAX_DEAD - d->published) * sizeof(*list));
 	__atomic_store_n(&tr->skel->bss->dead_count, (uint32_t)d->published, __ATOMIC_RELEASE);
 	return 0;
 }
